@@ -1,0 +1,1 @@
+"""Classification rules: small named checks, as a readable table, with their words."""
