@@ -1,0 +1,366 @@
+"""Read a spreadsheet (xlsx, xlsm, xlsb, xls, ods, csv) into typed rows, safely.
+
+The format is recognised from the bytes, not the name: a zip holding ``xl/`` is an
+Office Open XML workbook, an OLE2 file with a ``Workbook`` stream is a legacy ``.xls``,
+a zip whose ``mimetype`` member says so is an OpenDocument spreadsheet, and text is
+CSV. Workbooks are read by python-calamine, which never runs macros.
+
+Reading never raises. A file that cannot be read gives a :class:`Workbook` with no
+sheets and ``error``/``error_kind`` set: ``protected`` (password, encrypted package),
+``corrupt`` (truncated, malformed), ``too_large`` (zip bomb, absurd cell ranges, more
+rows than ``max_rows``) or ``unsupported`` (not a spreadsheet). Before python-calamine
+sees a zip, its declared sizes and compression ratios are checked, and the extent of
+every sheet is estimated, because calamine allocates the whole rectangle a sheet spans
+and a few kilobytes can claim billions of cells.
+
+Bounding policy: a sheet longer than ``max_rows`` is cut at ``max_rows`` rows and the
+workbook carries ``error_kind="too_large"`` together with the rows read so far.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Literal
+from xml.parsers import expat
+
+from parsers.csvsniff import looks_like_text, read_csv
+
+if TYPE_CHECKING:
+    import python_calamine
+
+CellValue = str | float | int | bool | datetime | date | None
+Format = Literal["xlsx", "xlsm", "xlsb", "xls", "ods", "csv"]
+ErrorKind = Literal["protected", "corrupt", "too_large", "unsupported"]
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+
+# Zip guards. A genuine 20,000-row sheet is about 12 MB of XML compressed 13 times;
+# bombs declare gigabytes at ratios in the thousands.
+MAX_UNCOMPRESSED = 200 * 1024 * 1024
+MAX_RATIO = 100
+RATIO_CHECK_FROM = 10 * 1024 * 1024
+MAX_MEMBERS = 10_000
+
+_CELL_REF_RISK = re.compile(rb'r="(?:[A-Z]{2}|[A-Z]*\d{6})')
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\s([^>]*)>")
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+_OOXML_MAIN = (
+    b"spreadsheetml.sheet.main",
+    b"spreadsheetml.template.main",
+    b"sheet.macroEnabled.main",
+)
+_OOXML_BINARY = b"sheet.binary.macroEnabled.main"
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet: rows of typed cells, each with its 1-based row number as displayed."""
+
+    name: str
+    rows: tuple[tuple[CellValue, ...], ...]
+    row_numbers: tuple[int, ...]
+    visible: bool = True
+
+
+@dataclass(frozen=True)
+class Workbook:
+    sheets: tuple[Sheet, ...]
+    format: Format | None
+    error: str | None = None
+    error_kind: ErrorKind | None = None
+    problems: tuple[str, ...] = ()
+
+
+class _Refused(Exception):
+    """A guard refused the file before or while reading it."""
+
+    def __init__(self, kind: ErrorKind, message: str) -> None:
+        super().__init__(message)
+        self.kind: ErrorKind = kind
+
+
+def read_workbook(
+    data: bytes,
+    filename: str | None,
+    *,
+    max_rows: int = 200_000,
+    max_cells: int = 5_000_000,
+) -> Workbook:
+    """Read every sheet of a spreadsheet file; never raises (see the module docstring)."""
+    fmt: Format | None = None
+    try:
+        fmt = sniff_format(data, filename)
+        if fmt == "csv":
+            return _read_csv(data, max_rows)
+        return _read_calamine(data, fmt, max_rows=max_rows, max_cells=max_cells)
+    except _Refused as refusal:
+        return Workbook(sheets=(), format=fmt, error=str(refusal), error_kind=refusal.kind)
+    except MemoryError:
+        return Workbook(sheets=(), format=fmt, error="out of memory", error_kind="too_large")
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    # python-calamine turns Rust panics into pyo3's PanicException, which derives from
+    # BaseException: a malformed file must not take the poller down with it.
+    except BaseException as exc:  # noqa: BLE001 - per-file boundary
+        return Workbook(
+            sheets=(), format=fmt, error=f"{type(exc).__name__}: {exc}", error_kind="corrupt"
+        )
+
+
+def sniff_format(data: bytes, filename: str | None) -> Format:
+    """Recognise the format from the bytes; raise :class:`_Refused` when it is none of ours."""
+    if not data:
+        raise _Refused("corrupt", "empty file")
+    if data.startswith(OLE2_MAGIC):
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            raise _Refused("protected", "encrypted Office package (password-protected)")
+        for stream in ("WordDocument", "PowerPoint Document", "__substg1.0_"):
+            if stream.encode("utf-16-le") in data:
+                raise _Refused("unsupported", f"OLE2 file with a {stream} stream, not a workbook")
+        return "xls"
+    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return _sniff_zip(data, filename)
+    if data.startswith(b"%PDF"):
+        raise _Refused("unsupported", "PDF file, not a spreadsheet")
+    head = data[:512].lstrip().lower()
+    if head.startswith((b"<?xml", b"<html", b"<!doctype", b"<table")):
+        raise _Refused("unsupported", "HTML or XML export, not a spreadsheet file")
+    if looks_like_text(data):
+        return "csv"
+    raise _Refused("unsupported", "unrecognised binary file")
+
+
+def _sniff_zip(data: bytes, filename: str | None) -> Format:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = set(archive.namelist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise _Refused("corrupt", f"broken zip container: {exc}") from None
+    content_types = b""
+    if "[Content_Types].xml" in names:
+        try:
+            content_types = archive.open("[Content_Types].xml").read(1_000_000)
+        except Exception:  # noqa: BLE001 - unreadable member: fall back on part names
+            content_types = b""
+    # The workbook part is usually xl/workbook.xml, but producers put it elsewhere
+    # (root folder, backslash paths): the content types say what it is.
+    if "xl/workbook.bin" in names or _OOXML_BINARY in content_types:
+        return "xlsb"
+    if "xl/workbook.xml" in names or any(kind in content_types for kind in _OOXML_MAIN):
+        macro = (
+            b"macroEnabled" in content_types
+            or any(name.lower().endswith("vbaproject.bin") for name in names)
+            or (filename or "").lower().endswith(".xlsm")
+        )
+        return "xlsm" if macro else "xlsx"
+    if "mimetype" in names:
+        try:
+            mimetype = archive.open("mimetype").read(200).strip()
+        except Exception:  # noqa: BLE001 - unreadable member: treated as not ODS
+            mimetype = b""
+        if mimetype == ODS_MIMETYPE:
+            return "ods"
+    if "content.xml" in names and (filename or "").lower().endswith(".ods"):
+        return "ods"
+    if any(name.startswith("xl/") for name in names):
+        raise _Refused("corrupt", "Office Open XML package without a workbook part")
+    raise _Refused("unsupported", "zip archive that is not a spreadsheet")
+
+
+def _check_zip(data: bytes, fmt: Format, max_cells: int) -> None:
+    """Refuse zip bombs and sheets whose cell rectangle is absurd, before calamine."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise _Refused("corrupt", f"broken zip container: {exc}") from None
+    if len(infos) > MAX_MEMBERS:
+        raise _Refused("too_large", f"zip with {len(infos)} members")
+    total = 0
+    for info in infos:
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > RATIO_CHECK_FROM and ratio > MAX_RATIO:
+            raise _Refused(
+                "too_large",
+                f"zip member {info.filename} expands {ratio:.0f} times to {info.file_size} bytes",
+            )
+    if total > MAX_UNCOMPRESSED:
+        raise _Refused("too_large", f"zip declares {total} uncompressed bytes")
+    try:
+        if fmt in ("xlsx", "xlsm"):
+            for info in infos:
+                name = info.filename.replace("\\", "/").lower()
+                if name.endswith(".xml") and "sheet" in name.rsplit("/", 1)[-1]:
+                    _check_xlsx_extent(info.filename, archive.read(info), max_cells)
+        elif fmt == "ods" and "content.xml" in archive.namelist():
+            _check_ods_extent(archive.read("content.xml"), max_cells)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+        raise _Refused("corrupt", f"unreadable zip member: {exc}") from None
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + (letter - 64)
+    return number
+
+
+def _check_xlsx_extent(name: str, xml: bytes, max_cells: int) -> None:
+    # Most sheets have no column past Z and no row past 99,999: one quick search
+    # settles it. Otherwise every reference is read to find the real rectangle.
+    if not _CELL_REF_RISK.search(xml):
+        return
+    max_row = max_col = 0
+    for attributes in _CELL_TAG.findall(xml):
+        # A self-closed cell holds no value (only a style): calamine skips it.
+        if attributes.endswith(b"/"):
+            continue
+        ref = _CELL_REF.search(attributes)
+        if ref is not None:
+            max_row = max(max_row, int(ref.group(2)))
+            max_col = max(max_col, _column_number(ref.group(1)))
+    if max_row * max(max_col, 1) > max_cells:
+        raise _Refused("too_large", f"{name} spans {max_row} rows x {max_col} columns of cells")
+
+
+def _check_ods_extent(xml: bytes, max_cells: int) -> None:
+    """Walk content.xml counting repeated rows and cells, as calamine will expand them."""
+    repeats = [int(n) for n in re.findall(rb'number-(?:rows|columns)-repeated="(\d+)"', xml)]
+    if not repeats or sum(repeats) < 10_000:
+        return
+    state = {"row": 0, "col": 0, "row_rep": 1, "area": 0, "max_row": 0, "max_col": 0}
+    table_ns = "urn:oasis:names:tc:opendocument:xmlns:table:1.0 "
+    office_ns = "urn:oasis:names:tc:opendocument:xmlns:office:1.0 "
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        if tag == table_ns + "table":
+            state.update(row=0, max_row=0, max_col=0)
+        elif tag == table_ns + "table-row":
+            state["row_rep"] = int(attrs.get(table_ns + "number-rows-repeated", "1") or 1)
+            state["col"] = 0
+            state["row"] += state["row_rep"]
+        elif tag in (table_ns + "table-cell", table_ns + "covered-table-cell"):
+            repeat = int(attrs.get(table_ns + "number-columns-repeated", "1") or 1)
+            state["col"] += repeat
+            if office_ns + "value-type" in attrs or office_ns + "value" in attrs:
+                state["max_row"] = max(state["max_row"], state["row"])
+                state["max_col"] = max(state["max_col"], state["col"])
+                if state["max_row"] * state["max_col"] > max_cells:
+                    raise _Refused(
+                        "too_large",
+                        f"content.xml expands to {state['max_row']} rows x "
+                        f"{state['max_col']} columns of cells",
+                    )
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = start
+    try:
+        parser.Parse(xml, True)
+    except expat.ExpatError as exc:
+        raise _Refused("corrupt", f"malformed content.xml: {exc}") from None
+    except ValueError as exc:
+        raise _Refused("corrupt", f"malformed repeat count in content.xml: {exc}") from None
+
+
+# Calamine gives times of day and durations too; our cells carry them as text.
+_AS_TEXT = (time, timedelta)
+
+
+def _open_calamine(data: bytes, fmt: Format) -> python_calamine.CalamineWorkbook:
+    """Open with the reader for ``fmt``: calamine picks it by the file's extension.
+
+    Opening from memory makes calamine guess the format by trying each reader in turn,
+    which loses the precise error (a password-protected .xls then reads as "cannot
+    detect file format"); a temporary file with the right extension keeps it.
+    """
+    import python_calamine
+
+    suffix = ".xlsx" if fmt == "xlsm" else f".{fmt}"
+    with tempfile.NamedTemporaryFile(suffix=suffix, prefix="sheet-") as handle:
+        handle.write(data)
+        handle.flush()
+        return python_calamine.CalamineWorkbook.from_path(handle.name)
+
+
+def _read_calamine(data: bytes, fmt: Format, *, max_rows: int, max_cells: int) -> Workbook:
+    import python_calamine
+
+    if fmt in ("xlsx", "xlsm", "xlsb", "ods"):
+        _check_zip(data, fmt, max_cells)
+    try:
+        book = _open_calamine(data, fmt)
+    except python_calamine.PasswordError as exc:
+        raise _Refused("protected", f"password-protected workbook: {exc}") from None
+    except python_calamine.CalamineError as exc:
+        kind: ErrorKind = "too_large" if "limit" in str(exc).lower() else "corrupt"
+        raise _Refused(kind, f"{type(exc).__name__}: {exc}") from None
+    visible = python_calamine.SheetVisibleEnum.Visible
+    visibility = {meta.name: meta.visible == visible for meta in book.sheets_metadata}
+    sheets: list[Sheet] = []
+    problems: list[str] = []
+    cells_left = max_cells
+    error: str | None = None
+    error_kind: ErrorKind | None = None
+    for name in book.sheet_names:
+        try:
+            sheet = book.get_sheet_by_name(name)
+        except python_calamine.PasswordError as exc:
+            raise _Refused("protected", f"password-protected sheet {name}: {exc}") from None
+        except python_calamine.CalamineError as exc:
+            if "limit" in str(exc).lower():
+                raise _Refused("too_large", f"sheet {name}: {exc}") from None
+            problems.append(f"sheet {name} unreadable: {exc}")
+            continue
+        start = sheet.start
+        if start is None:
+            sheets.append(
+                Sheet(name=name, rows=(), row_numbers=(), visible=visibility.get(name, True))
+            )
+            continue
+        first_row, first_col = start
+        height = min(sheet.height, max_rows)
+        if height * sheet.width > cells_left:
+            raise _Refused("too_large", f"sheet {name} holds {sheet.height} x {sheet.width} cells")
+        if sheet.height > max_rows:
+            error = f"sheet {name} has {sheet.height} rows; only the first {max_rows} were read"
+            error_kind = "too_large"
+        cells_left -= height * sheet.width
+        pad = (None,) * first_col
+        rows = tuple(
+            pad
+            + tuple([None if v == "" else (str(v) if isinstance(v, _AS_TEXT) else v) for v in row])
+            for row in sheet.to_python(skip_empty_area=True, nrows=height)
+        )
+        numbers = tuple(range(first_row + 1, first_row + 1 + len(rows)))
+        sheets.append(
+            Sheet(name=name, rows=rows, row_numbers=numbers, visible=visibility.get(name, True))
+        )
+    return Workbook(
+        sheets=tuple(sheets),
+        format=fmt,
+        error=error,
+        error_kind=error_kind,
+        problems=tuple(problems),
+    )
+
+
+def _read_csv(data: bytes, max_rows: int) -> Workbook:
+    table = read_csv(data, max_rows=max_rows)
+    sheet = Sheet(name="CSV", rows=table.rows, row_numbers=table.row_numbers)
+    problems = (f"encoding {table.encoding}, delimiter {table.delimiter!r}",) + table.problems
+    if table.truncated:
+        return Workbook(
+            sheets=(sheet,),
+            format="csv",
+            error=f"more than {max_rows} records; only the first {max_rows} were read",
+            error_kind="too_large",
+            problems=problems,
+        )
+    return Workbook(sheets=(sheet,), format="csv", problems=problems)
