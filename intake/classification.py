@@ -44,7 +44,10 @@ class DocType(StrEnum):
     """What an attachment is, judged from its content, name and the body's words."""
 
     MEDICAL_CERTIFICATE = "medical_certificate"
+    PRESCRIPTION = "prescription"
+    SWORN_STATEMENT = "sworn_statement"
     EMPLOYER_LETTER = "employer_letter"
+    FORWARDED_MAIL = "forwarded_mail"
     CONVOCATION = "convocation"
     RECEIPT = "receipt"
     IDENTITY_DOCUMENT = "identity_document"

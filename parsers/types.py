@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -134,8 +135,10 @@ class InboundMail:
         return tuple(a for a in self.attachments if not a.inline)
 
     @classmethod
-    def from_bytes(cls, raw: bytes, *, extract_text: bool = True) -> InboundMail:
-        """Parse raw RFC 5322 bytes; never raises (see :func:`parsers.mail.parse_mail`)."""
+    def from_bytes(cls, raw: bytes, **options: Any) -> InboundMail:
+        """Parse raw RFC 5322 bytes; never raises (see :func:`parsers.mail.parse_mail`
+        for the options: ``extract_text``, ``pdf_max_pages``, ``pdf_max_seconds``,
+        ``max_attachment_bytes``)."""
         from parsers.mail import parse_mail
 
-        return parse_mail(raw, extract_text=extract_text)
+        return parse_mail(raw, **options)

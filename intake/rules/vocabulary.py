@@ -1,9 +1,381 @@
 """Keyword lists the rules read, as data. Staff extend them from ``[keywords]``.
 
 Every phrase is folded (lower case, no accents, single spaces) before matching, so
-write them as a person would; ``hospitalisation`` also matches ``Hospitalisation``.
+write them as a person would. Syntax: ``*`` ends a word with any ending
+(``hospitalis*``), ``..`` allows up to four words in between (``mot de passe ..
+oublie``), ``?`` makes the letter before it optional (``absente?``). A staff request
+such as "also treat 'hospitalisation' as medical" is one line in the configuration:
+``[keywords] medical = ["hospitalisation"]``, or one word added below.
 """
 
 from __future__ import annotations
 
-VOCABULARY: dict[str, tuple[str, ...]] = {}
+VOCABULARY: dict[str, tuple[str, ...]] = {
+    # --- Robots -----------------------------------------------------------------
+    # Subjects of delivery failure notices (bounces), in the usual MTA wordings.
+    "bounce_subject": (
+        "undeliverable", "undelivered mail", "undeliverable mail", "returned mail",
+        "mail delivery failed", "delivery failure", "delivery status notification",
+        "delivery has failed", "failure notice", "mail delivery failure",
+        "non remis", "non-remis", "message non remis", "non delivre", "non-delivre",
+        "echec de la remise", "echec de remise", "echec de distribution",
+        "impossible de remettre", "retour de courrier", "courrier non distribue",
+        "mail system error", "could not send message", "delivery notification",
+        "undeliverable message", "message not delivered", "unzustellbar",
+        "nicht zustellbar", "returned to sender", "rejected:", "delivery problem",
+        "mail could not be delivered", "nondeliverable", "non-deliverable",
+        "warning: message", "delayed mail", "delivery delayed", "remise differee",
+    ),
+    # Body phrases that only delivery failure notices use.
+    "bounce_body": (
+        "could not be delivered to", "delivery to the following recipient* failed",
+        "the following address* had permanent fatal errors",
+        "this is the mail system at host", "i'm afraid i wasn't able to deliver",
+        "was not delivered to", "message could not be delivered",
+        "your message wasn't delivered", "your message couldn't be delivered",
+        "delivery has failed to these recipients",
+        "n'a pas pu etre remis", "n'a pas pu etre distribue",
+        "n'a pas pu etre delivre", "votre message n'a pas pu etre",
+        "remise a echoue", "la remise a echoue", "impossible de remettre",
+        "user unknown", "mailbox unavailable", "no such user", "address rejected",
+        "recipient address rejected", "mailbox full", "quota exceeded",
+        "this is a permanent error", "permanent fatal error",
+        "unrouteable address", "host unknown", "550 5.1.1", "554 5.7.1",
+        "message delivery failed", "delivery status notification",
+        "undeliverable message", "returned mail: see transcript",
+        "the original message was received at",
+    ),
+    # Subjects of automatic answers: out-of-office, acknowledgements.
+    "autoreply_subject": (
+        "reponse automatique", "reponse auto", "message automatique",
+        "auto reply", "auto-reply", "autoreply", "automatic reply",
+        "auto response", "auto-response", "autoresponse", "automatic response",
+        "out of office", "out of the office", "ooo", "absence du bureau",
+        "absent du bureau", "absente du bureau", "absent(e)", "message d'absence",
+        "absence prolongee", "en conge", "en conges", "vacation reply",
+        "vacances", "abwesenheit", "abwesenheitsnotiz", "accuse de reception",
+        "accuse reception", "read receipt", "lu :", "lu:", "read:",
+        "ticket", "demande enregistree", "votre demande a bien ete",
+        "nous avons bien recu", "we have received your", "ne pas repondre",
+        "do not reply", "adresse non valide", "changement d'adresse",
+        "n'est plus valide", "n'est plus utilisee",
+    ),
+    # Body phrases of automatic answers (read only in short mails' new text).
+    "autoreply_body": (
+        "je suis absente? du bureau", "je suis actuellement absente?",
+        "actuellement absente? du bureau", "je serai absente? du bureau",
+        "je suis absente? jusqu'au", "je serai de retour le",
+        "je serai de retour au bureau", "de retour au bureau le",
+        "de retour le lundi", "je suis en conges? jusqu'au",
+        "je suis en conges? du", "je suis en conge", "je suis en conges",
+        "actuellement en conge*", "je n'aurai pas acces a mes (e-?)?mails",
+        "je n'aurai pas acces a ma messagerie", "acces limite a mes mails",
+        "acces limite a ma messagerie", "pendant mon absence",
+        "en cas d'urgence, (vous pouvez )?contacter", "en cas d'urgence merci de",
+        "out of the office", "out of office", "i am currently out",
+        "i'm currently out", "i am away", "i will be back", "back in the office",
+        "limited access to (my )?email", "ceci est une reponse automatique",
+        "ceci est un message automatique", "ceci est un mail automatique",
+        "ceci est un courriel automatique", "message genere automatiquement",
+        "reponse automatique", "message automatique",
+        "merci de ne pas repondre a ce message", "ne pas repondre a ce message",
+        "please do not reply to this", "this is an automated",
+        "this is an automatic", "automatically generated",
+        "votre demande a bien ete enregistree", "votre message a bien ete recu",
+        "votre message a bien ete enregistre", "votre demande a ete enregistree",
+        "nous avons bien recu votre (message|demande|mail|courriel)",
+        "nous avons bien recu votre message", "nous avons bien recu votre demande",
+        "nous avons bien recu votre mail", "nous avons bien recu votre courriel",
+        "numero de ticket", "ticket n", "reference de votre demande",
+        "sous la reference", "sous le numero", "we have received your",
+        "we received your", "your request has been received",
+        "cette adresse (e-?mail|mail|electronique|de messagerie)? ?n'est plus",
+        "cette adresse n'est plus", "cette adresse mail n'est plus",
+        "cette adresse e-mail n'est plus", "cette adresse email n'est plus",
+        "cette adresse electronique n'est plus", "cette boite mail n'est plus",
+        "cette boite aux lettres n'est plus", "cette messagerie n'est plus",
+        "n'est plus consultee", "n'est plus active", "n'est plus utilisee",
+        "n'est plus en service", "n'est plus relevee", "n'est plus valide",
+        "no longer in use", "no longer monitored", "no longer active",
+        "is not monitored", "n'est pas consultee",
+    ),
+
+    # --- Kinds ------------------------------------------------------------------
+    # The collection spreadsheet, by name.
+    "spreadsheet_name": (
+        "tableau de recueil", "tableau recueil", "fichier de recueil",
+        "recueil d'informations", "recueil d'information", "tableau de recensement",
+        "fichier excel", "tableau excel", "fichier xls", "fichier xlsx",
+        "tableau des candidats", "liste des candidats", "fichier des candidats",
+        "tableau rempli", "tableau complete", "fichier complete",
+        "le tableau", "notre tableau", "ce tableau", "le fichier",
+        "tableau", "fichier", "liste",
+    ),
+    # The sender says they are sending something now.
+    "sending_now": (
+        "ci-joint", "ci joint", "ci-jointe", "ci jointe", "ci-joints", "ci-jointes",
+        "en piece jointe", "en pieces jointes", "en pj", "en p.j", "pj :",
+        "vous trouverez", "veuillez trouver", "je vous transmets",
+        "nous vous transmettons", "je vous adresse", "nous vous adressons",
+        "je vous envoie", "nous vous envoyons", "je vous fais parvenir",
+        "nous vous faisons parvenir", "je vous retourne", "nous vous retournons",
+        "retour du tableau", "retour du fichier", "voici le tableau",
+        "voici notre tableau", "voici le fichier", "vous pouvez telecharger",
+        "lien de telechargement", "disponible au lien", "disponible via",
+        "transmis via", "deposee? sur", "depose sur",
+        "please find attached", "attached",
+    ),
+    # A question about how to fill the spreadsheet or about planning: `other`.
+    "spreadsheet_question": (
+        "comment remplir", "comment completer", "comment renseigner",
+        "faut-il (remplir|renseigner|indiquer|mettre)", "faut il",
+        "doit-on", "doit on", "devons-nous", "devons nous", "pouvez-vous (me|nous) (confirmer|preciser|indiquer)",
+        "pourriez-vous (me|nous) (confirmer|preciser|indiquer)",
+        "quelle (date|colonne)", "quel format", "que faut-il", "que doit-on",
+        "question sur le tableau", "question concernant le tableau",
+        "pouvez-vous nous renvoyer le tableau", "nous n'avons pas recu le tableau",
+        "ou trouver le tableau", "renvoyer le modele", "le modele du tableau",
+    ),
+    "mycertif": ("mycertif", "my certif", "my-certif", "mycertif ucanss", "plateforme ucanss"),
+    # Trouble accessing or using myCertif.
+    "access_trouble": (
+        "connexion", "connecter", "me connecter", "nous connecter", "se connecter",
+        "acceder", "acces", "identifiant*", "login", "mot de passe", "mdp",
+        "bloque*", "verrouill*", "impossible", "n'arrive pas", "n'arrivons pas",
+        "n'arrive plus", "ne fonctionne pas", "ne fonctionne plus", "ne marche pas",
+        "message d'erreur", "erreur", "bug", "indisponible", "inaccessible",
+        "en panne", "plante", "page blanche", "code d'activation", "activation",
+        "compte", "reinitialis*", "lien expire", "expire", "pas recu .. (identifiants|acces|codes?)",
+        "creer un compte", "creation de compte", "droits d'acces", "habilitation*",
+        "saisir", "saisie", "inscrire nos candidats", "inscription des candidats",
+    ),
+    # Asking not to sit the exam as registered: deferral, cancellation, refund.
+    "deferral": (
+        "report", "reporter", "reporte", "reportee", "reporte mon", "reporter mon",
+        "reporter ma", "reporter l'", "demande de report", "un report", "le report",
+        "decaler", "decalage", "repousser", "differer", "report d'inscription",
+        "reporter .. (session suivante|prochaine session)", "passer .. (session suivante|prochaine session) a la place",
+        "annuler mon inscription", "annuler ma candidature", "annuler l'inscription",
+        "annulation de (mon|l'|ma) inscription", "annulation", "annuler",
+        "desinscri*", "me desister", "desistement", "rembours*",
+        "ne pourrai pas (me presenter|passer|etre present|etre presente|assister|participer|venir)",
+        "ne pourrai pas me rendre", "ne pourrai pas etre la",
+        "ne serai pas (present|presente|disponible|en mesure)",
+        "ne pas pouvoir (me presenter|passer|etre present|etre presente|participer)",
+        "ne peux pas (me presenter|passer l'examen|passer l'epreuve|participer|etre present|etre presente)",
+        "impossible de (me presenter|passer|participer|etre present|etre presente)",
+        "absente? (le jour|lors|a l'epreuve|a l'examen|aux epreuves|pour l'examen)",
+        "ne pourra pas (se presenter|passer|participer|etre present|etre presente)",
+        "ne pourra pas etre present", "empeche de", "empechee de",
+        "pas en mesure de (me presenter|passer|participer)",
+    ),
+    # A payment made twice, to be refunded while keeping the registration.
+    "double_payment": (
+        "paye deux fois", "payee deux fois", "regle deux fois", "preleve deux fois",
+        "prelevee deux fois", "debite deux fois", "debitee deux fois",
+        "double paiement", "paiement en double", "deux paiements", "paye 2 fois",
+        "preleve 2 fois", "debite 2 fois", "deux prelevements", "double prelevement",
+        "paiement .. en double", "payer deux fois", "paye a deux reprises",
+        "regle a deux reprises", "paiement .. deux fois", "deux fois le montant",
+        "deux fois les frais", "facture deux fois", "en double",
+    ),
+    # Registration vocabulary (a problem report needs one of these or a topic).
+    "registration": (
+        "inscription", "inscrire", "inscrit", "inscrite", "m'inscrire",
+        "certif-up", "certif up", "certifup", "candidature", "pre-validation",
+        "prevalidation", "pre validation", "pre-valid*", "prevalid*",
+        "nuc", "numero unique", "numero de candidat", "mode operatoire",
+        "etape 1", "etape 2", "etape 3", "etape 4", "etape 5",
+        "centre d'examen", "centre d'epreuve*", "centre", "epreuve*", "examen",
+        "session", "frais d'inscription",
+    ),
+    # Something is wrong (for a generic registration problem).
+    "trouble": (
+        "probleme", "souci", "soucis", "difficulte*", "impossible", "n'arrive pas",
+        "n'arrive plus", "je n'arrive", "bloque*", "erreur", "bug", "beug",
+        "ne fonctionne pas", "ne marche pas", "pas recu", "jamais recu",
+        "rien recu", "aucun", "aucune", "je ne trouve pas", "introuvable",
+        "besoin d'aide", "aidez-moi", "aidez moi", "pouvez-vous m'aider",
+        "pourriez-vous m'aider", "m'aider", "je ne sais pas", "que dois-je faire",
+        "comment faire", "comment (dois-je|puis-je|je peux|faire pour)",
+        "incorrect*", "refus*", "ne s'affiche", "n'apparait", "pas possible",
+    ),
+
+    # --- Problem-report topics ---------------------------------------------------
+    "topic_first_registration": (
+        "premiere inscription", "premiere fois", "pour la premiere fois",
+        "jamais (ete )?inscrite?", "je ne me suis jamais inscrit*",
+        "premiere candidature", "mode operatoire a", "nouveau candidat",
+        "nouvelle candidate", "derniere inscription .. (2015|2016|2017|2018|2019|2020|2021)",
+        "inscrite? en (2015|2016|2017|2018|2019|2020|2021)",
+        "inscrite? (pour la derniere fois )?en (2015|2016|2017|2018|2019|2020|2021)",
+        "session (de )?(2015|2016|2017|2018|2019|2020|2021)",
+        "avant 2022", "n'ai pas de nuc", "je n'ai pas encore de nuc",
+        "pas encore de nuc", "premiere inscription en ligne",
+    ),
+    "topic_centre_refused": (
+        "centre a refuse", "centre m'a refuse", "centre .. refuse",
+        "refus du centre", "refusee? par le centre", "centre .. refus",
+        "pre-validation (a ete )?refusee", "prevalidation (a ete )?refusee",
+        "pre validation refusee", "refus de (pre-validation|prevalidation|pre validation)",
+        "ma demande .. refusee", "mon inscription .. refusee", "inscription refusee",
+        "candidature refusee", "demande refusee", "demande d'inscription refusee",
+    ),
+    "topic_no_centre_listed": (
+        "aucun centre", "pas de centre", "aucun centre ne s'affiche",
+        "centre ne s'affiche", "centres ne s'affichent", "aucun centre n'apparait",
+        "aucun centre propose", "liste des centres .. vide", "liste de centres .. vide",
+        "pas de centre disponible", "aucun centre disponible", "ne trouve pas de centre",
+        "ne trouve aucun centre", "centre n'apparait", "aucun resultat",
+        "code departement", "code du departement", "numero de departement",
+        "mon departement", "dans mon departement", "le departement",
+    ),
+    "topic_payment": (
+        "paiement", "payer", "paye", "payee", "reglement", "regler", "frais d'inscription",
+        "frais", "virement", "cheque", "carte bancaire", "cb", "72 heures", "72h",
+        "72 h", "heures ouvrees", "facture", "montant", "preleve*", "debite*",
+        "tarif", "cout de l'inscription",
+    ),
+    "topic_nuc_request": (
+        "nuc .. (perdu|oublie|egare|retrouve pas|ne trouve pas|ne connais pas|jamais recu|pas recu|pas eu)",
+        "(perdu|oublie|egare|retrouve pas|pas recu|jamais recu|pas eu|ne connais pas|ne trouve pas|ne trouve plus|retrouver|recuperer|connaitre|obtenir|demander) .. (nuc|numero unique|numero de candidat)",
+        "(quel est|c'est quoi|ou trouver|ou se trouve|ou puis-je trouver) .. (nuc|numero unique|numero de candidat)",
+        "numero unique de candidat", "demander son nuc", "demander mon nuc",
+        "mon nuc svp", "me communiquer mon nuc", "me redonner mon nuc",
+        "me rappeler mon nuc", "me renvoyer mon nuc", "me transmettre mon nuc",
+        "sans (mon )?nuc", "pas de nuc",
+    ),
+    "topic_password_reset": (
+        "mot de passe", "mdp", "password", "identifiant*", "me connecter",
+        "connexion", "se connecter", "acceder a mon compte", "acces a mon compte",
+        "mon compte", "reinitialis*", "code d'acces",
+    ),
+    "topic_confirmation_mail_missing": (
+        "(mail|courriel|e-mail|email|message|lien) (de |d')?(confirmation|pre-validation|prevalidation|pre validation|validation)",
+        "etape 1 sur 3", "etape 1/3", "confirmer (mon|votre) adresse",
+        "confirmation de (mon|l') ?adresse", "lien de confirmation",
+        "confirmer mon adresse mail", "mail de confirmation",
+        "pas recu .. (confirmation|pre-validation|prevalidation|mail|courriel|email)",
+        "(confirmation|pre-validation|prevalidation) .. (pas recu|jamais recu|toujours pas|pas arrive)",
+        "spam", "courrier indesirable", "courriers indesirables", "indesirables",
+    ),
+
+    # --- Deferral fields ------------------------------------------------------------
+    "medical": (
+        "medical", "medicale", "medicaux", "medicales", "maladie", "malade",
+        "certificat medical", "arret de travail", "arret maladie", "avis d'arret",
+        "hospitalis*", "hopital", "clinique", "chirurgi*", "operation", "opere",
+        "operee", "intervention chirurgicale", "accident", "blesse", "blessee",
+        "blessure", "fracture", "covid", "grippe", "medecin", "docteur",
+        "raison de sante", "raisons de sante", "probleme de sante",
+        "problemes de sante", "soucis de sante", "souci de sante", "etat de sante",
+        "souffrant", "souffrante", "enceinte", "grossesse", "accouchement",
+        "conge maternite", "conge pathologique", "urgences", "aux urgences",
+        "sante", "hospitalisation", "hospitalise", "hospitalisee",
+    ),
+    "employer_refusal": (
+        "employeur .. refus*", "refus* .. employeur", "employeur ne (m'accorde|me donne|m'autorise|accepte)",
+        "employeur n'accepte pas", "employeur n'a pas accepte", "employeur s'oppose",
+        "conge pour examen .. refus*", "refus* .. conge pour examen",
+        "conge pour examen", "pas obtenu .. conge", "conge .. refuse",
+        "conge .. pas ete accorde", "conge .. n'a pas ete accorde",
+        "direction .. refus*", "refus* .. (direction|hierarchie|responsable|manager|chef|drh|rh)",
+        "(hierarchie|responsable|manager|chef|drh|rh) .. refus*",
+        "necessite* de service", "necessite* du service", "raisons de service",
+        "pas autorise .. (absenter|absence|conge)", "autorisation d'absence .. refus*",
+        "employeur", "mon entreprise",
+    ),
+    # Reasons that can never give a deferral (only used to tell `other` from
+    # `unspecified`; any reason that is neither medical nor employer counts).
+    "other_reason": (
+        "mariage", "marie", "vacances", "voyage", "demenag*", "greve", "transport*",
+        "train", "avion", "deces", "decede", "enterrement", "obseques", "funerailles",
+        "garde d'enfant", "garde de mes enfants", "nounou", "pas pret", "pas prete",
+        "reviser", "revisions", "pas eu le temps", "raisons personnelles",
+        "raison personnelle", "raisons familiales", "raison familiale",
+        "motif personnel", "motifs personnels", "motif familial", "personnel",
+        "familial", "famille", "imprevu", "contrainte*", "indisponible",
+        "indisponibilite", "deplacement professionnel", "deplacement",
+        "formation", "nouveau travail", "nouvel emploi", "examen universitaire",
+        "concours", "permis", "mutation", "naissance", "bapteme", "anniversaire",
+        "panne", "voiture", "meteo", "neige", "distance", "trop loin", "eloigne",
+        "changement", "emploi du temps", "planning", "travail", "professionnel*",
+        "pas disponible", "motif", "raison", "raisons", "cause",
+    ),
+    "refund": (
+        "rembours*", "annuler", "annulation", "annule", "restitu*",
+        "recuperer (les|mes|le) (frais|montant|argent|paiement)",
+        "recuperer mon argent", "me rendre (les|mes) frais", "avoir un avoir",
+        "desinscri*", "me desister", "desistement",
+    ),
+    # What the body says an attached file is (used with the file's own text).
+    "says_medical_document": (
+        "certificat medical", "certificat du medecin", "certificat de mon medecin",
+        "certificat", "arret de travail", "arret maladie", "avis d'arret",
+        "justificatif medical", "bulletin d'hospitalisation", "bulletin de situation",
+        "compte rendu (medical|operatoire|d'hospitalisation)",
+    ),
+    "says_employer_document": (
+        "courrier de refus", "lettre de refus", "refus de mon employeur",
+        "refus de l'employeur", "courrier de (mon|l') ?employeur",
+        "lettre de (mon|l') ?employeur", "attestation de (mon|l') ?employeur",
+        "mail de (mon|l') ?employeur", "courriel de (mon|l') ?employeur",
+        "reponse de (mon|l') ?employeur", "demande de report", "courrier de report",
+        "courrier de ma direction", "mail de ma direction", "refus de ma direction",
+        "refus de mon responsable", "mail de mon responsable", "courrier de refus",
+    ),
+    "says_attached": (
+        "ci-joint", "ci joint", "ci-jointe", "ci jointe", "en piece jointe",
+        "en pj", "pj", "joins", "joint", "jointe", "vous trouverez", "veuillez trouver",
+        "je vous transmets", "je vous envoie", "photo", "scan", "scanne",
+        "attached", "attachment",
+    ),
+}
+
+# What an attachment's own text says it is. Read on PDF text, forwarded mails and
+# text files, folded.
+DOCUMENT_TEXT: dict[str, tuple[str, ...]] = {
+    "medical_certificate": (
+        "certificat medical", "certifie avoir examine", "certifie que l'etat de sante",
+        "avis d'arret de travail", "arret de travail", "arret maladie",
+        "incapacite temporaire", "contre-indication", "contre indication",
+        "etat de sante", "docteur en medecine", "medecin generaliste",
+        "certificat de presence", "bulletin d'hospitalisation",
+        "bulletin de situation", "cerfa 10170", "cerfa n 10170", "n 10170",
+        "repos (medical|complet|strict)", "jours d'arret", "incapable de",
+        "inapte", "inaptitude", "hospitalise", "hospitalisee", "hospitalisation",
+        "compte rendu operatoire", "compte-rendu operatoire",
+        "je soussigne,? (le )?(docteur|dr)", "je soussignee,? (le )?(docteur|dr)",
+        "certifie avoir (examine|recu|vu)", "necessite un arret", "prescrit un arret",
+    ),
+    "prescription": (
+        "ordonnance", "posologie", "comprime*", "gelule*", "mg", "fois par jour",
+        "pendant .. jours", "a renouveler", "qsp", "pharmacie",
+    ),
+    "sworn_statement": (
+        "attestation sur l'honneur", "atteste sur l'honneur", "sur l'honneur",
+        "declaration sur l'honneur",
+    ),
+    "employer_letter": (
+        "conge pour examen", "refus", "refusons", "ne pouvons (pas )?(accorder|donner|accepter|autoriser)",
+        "ne sommes pas en mesure", "pas en mesure d'accorder", "necessite* de service",
+        "demande de report", "reporter votre", "report de votre",
+        "ressources humaines", "drh", "direction", "employeur", "salarie",
+        "votre demande d'absence", "demande d'autorisation d'absence",
+        "autorisation d'absence", "votre demande de conge",
+    ),
+    "convocation": (
+        "convocation", "convoque", "convoquee", "vous etes attendu",
+        "vous etes attendue", "se presenter muni", "presentez-vous",
+        "piece d'identite en cours de validite", "salle d'examen",
+    ),
+    "receipt": (
+        "recu de paiement", "recu n", "recu fiscal", "facture", "montant regle",
+        "montant paye", "paiement recu", "total ttc", "ttc", "transaction", "acquitte",
+        "confirmation de paiement", "numero de commande",
+    ),
+    "identity_document": (
+        "carte nationale d'identite", "republique francaise", "passeport",
+        "titre de sejour", "permis de conduire",
+    ),
+}

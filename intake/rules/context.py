@@ -1,0 +1,84 @@
+"""The facts every rule reads about one mail, computed once.
+
+Folding and phrase compilation happen here and nowhere else, so that rules stay
+one-liners over ``ctx.own`` (subject + the sender's new text, folded) and never read
+the quoted history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from intake.classification import Document
+from intake.config import Config
+from intake.rules.textnorm import PhraseSet, compile_phrases, fold, merge
+from intake.rules.vocabulary import DOCUMENT_TEXT, VOCABULARY
+from parsers.types import InboundMail
+
+
+@lru_cache(maxsize=32)
+def _phrase_sets(extra: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, PhraseSet]:
+    extras = dict(extra)
+    sets = {
+        name: compile_phrases(name, merge(words, extras.get(name, ())))
+        for name, words in VOCABULARY.items()
+    }
+    for name, words in DOCUMENT_TEXT.items():
+        sets[name] = compile_phrases(f"doc:{name}", words)
+    return sets
+
+
+def phrase_sets(config: Config) -> Mapping[str, PhraseSet]:
+    """Built-in lists merged with the configuration's ``[keywords]`` additions."""
+    key = tuple(sorted((k, tuple(v)) for k, v in config.keywords.items()))
+    return _phrase_sets(key)
+
+
+@dataclass
+class Context:
+    mail: InboundMail
+    role: str
+    config: Config
+    sets: Mapping[str, PhraseSet]
+    # Subject and the sender's new text, folded: what rules 2-3 read.
+    own: str
+    subject: str
+    new_text: str
+    signature: str
+    documents: tuple[Document, ...] = ()
+    cache: dict[str, str | None] = field(default_factory=dict)
+
+    def find(self, list_name: str, text: str | None = None) -> str | None:
+        """The first phrase of ``list_name`` in the sender's own text (cached)."""
+        if text is None:
+            if list_name not in self.cache:
+                self.cache[list_name] = self.sets[list_name].search(self.own)
+            return self.cache[list_name]
+        return self.sets[list_name].search(text)
+
+    def find_all(self, list_name: str) -> list[str]:
+        return self.sets[list_name].find_all(self.own)
+
+
+def make_context(mail: InboundMail, role: str, config: Config) -> Context:
+    subject = fold(mail.subject)
+    # Strip reply/forward prefixes and our own case reference from the subject: "RE:
+    # [UP-2025-000123] Votre demande" must not feed the rules with our own words.
+    for prefix in ("re:", "tr:", "fw:", "fwd:", "ref:", "aw:", "wg:", "rv:"):
+        while subject.startswith(prefix):
+            subject = subject[len(prefix):].strip()
+    new_text = fold(mail.new_text)
+    if not new_text and not mail.quoted_text:
+        new_text = fold(mail.text)
+    return Context(
+        mail=mail,
+        role=role,
+        config=config,
+        sets=phrase_sets(config),
+        own=f"{subject} \n {new_text}",
+        subject=subject,
+        new_text=new_text,
+        signature=fold(mail.signature),
+    )

@@ -1,0 +1,253 @@
+"""Extract the candidate's coordinates and references from a mail's own text.
+
+Each extractor takes text (the subject, the sender's new text and signature, never
+the quoted history) and returns what it found or None. They are small, pure and
+unit-tested one by one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+from intake.rules.textnorm import fold
+
+# ----------------------------------------------------------------------------- NUC
+
+
+@lru_cache(maxsize=16)
+def _nuc_regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+# A case reference (UP-2025-000123) looks like a NUC after its prefix; it is blanked
+# out before the NUC pattern runs so that no pattern, however loose, can take it.
+_CASE_REF = re.compile(r"\b(?!nuc)[A-Za-z]{2,4}-20\d{2}-\d{4,8}\b", re.IGNORECASE)
+
+
+def find_nuc(texts: Sequence[str], pattern: str, fmt: str) -> str | None:
+    """The first NUC in ``texts`` (in order), normalised with ``fmt``."""
+    regex = _nuc_regex(pattern)
+    for text in texts:
+        if not text:
+            continue
+        cleaned = _CASE_REF.sub(" ", text)
+        match = regex.search(cleaned)
+        if match:
+            return fmt.format(*match.groups())
+    return None
+
+
+# --------------------------------------------------------------------------- phone
+
+_PHONE = re.compile(
+    r"(?<![\d+])(?:"
+    # French numbers: 0X XX XX XX XX, +33 (0)X XX XX XX XX, 0033 X XX XX XX XX.
+    r"(?:(?:\+|00)\s?33\s?(?:\(0\)\s?)?|0)[1-9](?:[\s.\-]?\d{2}){4}"
+    # Other international numbers: +CC then 7 to 12 digits in groups.
+    r"|(?:\+|00)[1-9]\d{0,2}(?:[\s.\-]?\(?\d{1,4}\)?){2,6}"
+    r")(?!\d)"
+)
+
+
+def find_phone(text: str) -> str | None:
+    for match in _PHONE.finditer(text):
+        digits = re.sub(r"\D", "", match.group(0))
+        if 9 <= len(digits) <= 15:
+            return match.group(0).strip()
+    return None
+
+
+# ------------------------------------------------------------------ postal address
+
+_STREET_WORDS = (
+    "rue|avenue|av|boulevard|bd|bld|blvd|chemin|che|ch|allee|impasse|imp|place|pl|"
+    "route|rte|quai|cours|square|sq|residence|res|lotissement|lot|lieu-dit|lieu dit|"
+    "ld|hameau|voie|passage|sentier|cite|faubourg|fbg|parvis|promenade|esplanade|"
+    "villa|rond-point|traverse|montee|zone|za|zi|zac|domaine|clos|cote|ruelle|"
+    "batiment|bat|appartement|appt|apt|escalier|bp|boite postale|cedex|hlm|"
+    "mail|parc|chaussee|carrefour|digue|port|rocade|plateau|vallee|les jardins"
+)
+# A street line: a number then a street word, or a street word that opens the line
+# (lieu-dit, résidence... often come without a number).
+_STREET = re.compile(
+    rf"(?:(?<![\w-])\d{{1,4}}\s?(?:bis|ter|b|a)?\s?,?\s+(?:{_STREET_WORDS})\b\.?"
+    rf"|(?:^|\n)\s*(?:{_STREET_WORDS})\b\.?\s+\w)",
+    re.IGNORECASE,
+)
+_POSTCODE_TOWN = re.compile(
+    r"(?<![\d\w-])(?:F-?)?(?:[0-8]\d|9[0-8]|2[AB])\s?\d{3}(?!\d)[\s,]+"
+    r"(?!(?:euros?|eur|€|candidats?|heures?|h\b|jours?)\b)[^\W\d_][^\W\d_'’ -]*",
+    re.IGNORECASE,
+)
+
+
+def find_postal_address(text: str) -> str | None:
+    """A street line and a 5-digit postcode with a town, close to each other."""
+    folded = fold_keep_lines(text)
+    for street in _STREET.finditer(folded):
+        window = folded[street.start() : street.start() + 220]
+        code = _POSTCODE_TOWN.search(window)
+        if code:
+            return " ".join(window[: code.end()].split())
+    return None
+
+
+def fold_keep_lines(text: str) -> str:
+    return "\n".join(fold(line) for line in text.splitlines())
+
+
+# ------------------------------------------------------------------------- exams
+
+
+@lru_cache(maxsize=16)
+def _exam_regex(catalogue: tuple[tuple[str, str], ...]) -> list[tuple[str, re.Pattern[str]]]:
+    compiled = []
+    for code, label in catalogue:
+        alternatives = []
+        prefix, _, suffix = code.partition("-")
+        if suffix:
+            # "UP-EC1", "UP EC1", "upec1"; and the suffix alone when it carries a digit
+            # ("EC1"), which is specific enough not to be a common word.
+            alternatives.append(rf"{re.escape(prefix.lower())}[\s_.-]?{_loose(suffix)}")
+            if any(c.isdigit() for c in suffix):
+                alternatives.append(_loose(suffix))
+        else:
+            alternatives.append(_loose(code))
+        folded_label = fold(label)
+        alternatives.append(re.escape(folded_label))
+        # The label without its leading "épreuve de" ("connaissances générales").
+        short = re.sub(r"^(epreuve|examen)s? (de |d'|du )?", "", folded_label)
+        if short != folded_label and len(short) > 8:
+            alternatives.append(re.escape(short))
+            # "oral d'entretien" for "orale d'entretien".
+            alternatives.append(re.escape(short).replace("orale", "orale?"))
+        pattern = re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w])")
+        compiled.append((code, pattern))
+    return compiled
+
+
+def _loose(token: str) -> str:
+    # Letters then digits may be written apart: "EC 1", "ec-1".
+    match = re.fullmatch(r"([A-Za-z]+)(\d+)", token)
+    if match:
+        return rf"{match.group(1).lower()}[\s_.-]?{match.group(2)}"
+    return re.escape(token.lower())
+
+
+def find_exams(text: str, catalogue: Iterable[tuple[str, str]]) -> tuple[str, ...]:
+    """Codes of the catalogue exams named in ``text`` (by code or label)."""
+    folded = fold(text)
+    found = []
+    for code, pattern in _exam_regex(tuple(catalogue)):
+        if pattern.search(folded):
+            found.append(code)
+    return tuple(found)
+
+
+# -------------------------------------------------------------------------- names
+
+_NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:[-'’][A-ZÀ-ÖØ-Þa-zà-öø-ÿ][a-zà-öø-ÿ]+)*"
+_UPPER_WORD = r"[A-ZÀ-ÖØ-Þ]{2,}(?:[-'’][A-ZÀ-ÖØ-Þ]{2,})*"
+_INITIAL = r"[A-ZÀ-ÖØ-Þ]\.?"
+_PARTICLE = r"(?:de|du|des|le|la|van|von|da|di|ben|el|d'|de la|De|Du|Le|La|Van|Von)"
+_WORD = rf"(?:{_NAME_WORD}|{_UPPER_WORD})"
+# Two to four words, allowing particles: "Marie-Claire DE LA FONTAINE".
+_FULL_NAME = re.compile(
+    rf"^(?:(?i:m\.|mr\.?|mme\.?|mlle\.?|madame|monsieur|mademoiselle|dr\.?)\s+)?"
+    rf"({_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_WORD}){{1,3}})\s*[,.]?$"
+)
+_INITIAL_NAME = re.compile(
+    rf"^(?:(?i:m\.|mr\.?|mme\.?|madame|monsieur)\s+)?(?:{_INITIAL}\s+{_WORD}|{_WORD}\s+{_INITIAL})\s*$"
+)
+_LABELLED = re.compile(
+    r"(?:^|\n)\s*(?:nom(?: et pr[ée]nom| de naissance)?|pr[ée]nom(?: et nom)?|"
+    r"identit[ée]|candidat(?:e)?)\s*:\s*(?P<value>[^\n]{2,80})",
+    re.IGNORECASE,
+)
+_INTRO = re.compile(
+    r"(?:je m'appelle|je me nomme|mon nom est|moi c'est|je suis (?:madame|monsieur|mme|m\.)|"
+    r"pour (?:mon fils|ma fille|mon epoux|mon époux|mon mari|ma femme|mon épouse|"
+    r"notre salari[ée]e?|notre collaborat(?:eur|rice)|notre agent|le candidat|la candidate)|"
+    r"(?:candidat|candidate|salari[ée]e?|collaborat(?:eur|rice)|agent)\s*:?)\s+"
+    r"(?P<value>(?:(?:M\.|Mme|Madame|Monsieur)\s+)?[^\n,.;()]{3,60})",
+    re.IGNORECASE,
+)
+_NOT_NAME = {
+    "cordialement", "bonjour", "merci", "madame", "monsieur", "envoye", "sent",
+    "tel", "telephone", "portable", "mobile", "adresse", "objet", "candidat",
+    "candidate", "bien", "belle", "bonne", "service", "equipe", "direction",
+    "ressources", "humaines", "responsable", "union", "prof", "institut",
+    "certification", "certif", "inscription", "epreuve", "epreuves", "examen",
+    "session", "nuc", "numero", "rue", "avenue", "boulevard", "chemin", "allee",
+    "place", "route", "caf", "urssaf", "carsat", "cpam", "msa", "iphone", "android",
+    "samsung", "outlook", "gmail", "orange", "yahoo", "hotmail", "salutations",
+    "sinceres", "distinguees", "respectueusement", "remerciements", "attente",
+    "reponse", "impatience", "tres", "vous", "votre", "nous", "notre", "les", "des",
+    "pour", "avec", "dans", "sur", "par", "mon", "mes", "une", "aux", "est",
+    "suis", "agent", "accueil", "the", "best", "regards", "thanks", "thank", "you",
+    "kind", "sincerely", "dear", "hello", "france", "paris", "lyon", "marseille",
+    "cedex", "fax", "mail", "email", "courriel", "bureau", "pole", "secretariat",
+    "assistante", "assistant", "gestionnaire", "charge", "chargee", "formation",
+    "medecin", "docteur", "employeur", "mere", "pere", "maman", "papa", "fils",
+    "fille", "mari", "epoux", "epouse", "femme", "parent", "parents",
+}
+
+
+def _is_name(candidate: str) -> bool:
+    candidate = candidate.strip().strip(",.;:")
+    if not candidate or any(ch.isdigit() for ch in candidate) or "@" in candidate:
+        return False
+    if not _FULL_NAME.match(candidate):
+        return False
+    words = [w for w in re.split(r"[\s]+", fold(candidate)) if w]
+    words = [w for w in words if w not in {"m.", "mr", "mr.", "mme", "mme.", "madame",
+                                           "monsieur", "mademoiselle", "mlle", "dr", "dr."}]
+    if len(words) < 2:
+        return False
+    return not any(w.strip(",.") in _NOT_NAME for w in words)
+
+
+def _clean(value: str) -> str:
+    return " ".join(value.replace("’", "'").split()).strip(" ,.;:")
+
+
+def find_name(new_text: str, signature: str) -> str | None:
+    """The first and last name the mail gives, or None (an initial is not a name)."""
+    # Labelled fields ("Nom : Dupont", "Prénom : Marie") come first: they are explicit.
+    labelled = {m.group(0).split(":")[0].strip().lower(): _clean(m.group("value"))
+                for m in _LABELLED.finditer(new_text + "\n" + signature)}
+    last = first = None
+    for key, value in labelled.items():
+        key = fold(key)
+        if key in ("nom et prenom", "prenom et nom", "identite", "candidat", "candidate"):
+            if _is_name(value):
+                return value
+        elif key in ("nom", "nom de naissance"):
+            last = value
+        elif key == "prenom":
+            first = value
+    if last and first and not re.fullmatch(_INITIAL, first):
+        return f"{first} {last}"
+    for match in _INTRO.finditer(new_text):
+        value = _clean(match.group("value"))
+        words = value.split()
+        for size in (4, 3, 2):
+            if len(words) >= size and _is_name(" ".join(words[:size])):
+                return " ".join(words[:size])
+    # Signature lines, then the last short lines of the new text (people often sign
+    # without a closing formula).
+    lines = [ln.strip() for ln in signature.splitlines() if ln.strip()][:6]
+    tail = [ln.strip() for ln in new_text.splitlines() if ln.strip()][-4:]
+    for line in [*lines, *reversed(tail)]:
+        line = re.sub(r"^(?:--\s*|cordialement,?\s*|bien cordialement,?\s*)", "", line, flags=re.I)
+        if _is_name(line):
+            return _clean(line)
+    return None
+
+
+def has_initial_only_name(new_text: str, signature: str) -> bool:
+    """True when the mail is signed with an initial and a last name ("J. Dupont")."""
+    lines = [ln.strip() for ln in (signature + "\n" + new_text).splitlines() if ln.strip()]
+    return any(_INITIAL_NAME.match(line) for line in lines)
