@@ -32,7 +32,7 @@ _MESSAGE_ID = re.compile(r"<[^<>\s]{1,500}>")
 _FIELD = re.compile(r"([A-Za-z][A-Za-z0-9-]{0,60})[ \t]*:[ \t]*(.*)")
 
 
-def _part_text(part: Message) -> str:
+def part_text(part: Message) -> str:
     """The body of a status part as text, undoing a transfer encoding servers add."""
     # The private attribute keeps raw bytes as surrogate escapes (get_payload() does not).
     payload = getattr(part, "_payload", "")
@@ -116,7 +116,7 @@ def _returned_message_id(part: Message) -> str | None:
     if isinstance(payload, list) and payload and isinstance(payload[0], Message):
         value = payload[0].get("message-id")
     else:
-        text = _part_text(part)
+        text = part_text(part)
         value = None
         for block in parse_fields(text)[:1]:
             value = block.get("message-id")
@@ -124,6 +124,23 @@ def _returned_message_id(part: Message) -> str | None:
         return None
     match = _MESSAGE_ID.search(str(value))
     return match.group(0) if match else None
+
+
+_STATUS_FIELDS = (
+    "reporting-mta:",
+    "final-recipient:",
+    "original-recipient:",
+    "action:",
+    "feedback-type:",
+    "disposition:",
+    "user-agent:",
+)
+
+
+def has_status_fields(text: str) -> bool:
+    """True when a status part holds at least one RFC 3464/5965/8098 field."""
+    head = text[:4000].lower()
+    return any(name in head for name in _STATUS_FIELDS)
 
 
 def looks_like_status(text: str) -> bool:
@@ -148,7 +165,7 @@ def parse_report(container: Message) -> DeliveryReport:
         if ctype in STATUS_TYPES or (
             index > 0 and ctype.startswith("text/") and not recipients and _status_text(part)
         ):
-            blocks = parse_fields(_part_text(part))
+            blocks = parse_fields(part_text(part))
             recipients = recipients + _recipients(blocks[1:] or blocks)
             if not report_type:
                 report_type = ctype.split("/", 1)[1].replace("global-", "")
@@ -169,7 +186,7 @@ def parse_report(container: Message) -> DeliveryReport:
 def _status_text(part: Message) -> bool:
     if part.get_content_type() == "text/rfc822-headers":
         return False
-    return looks_like_status(_part_text(part))
+    return looks_like_status(part_text(part))
 
 
 # --- Failed recipients in free-text bounces -------------------------------------------
@@ -191,7 +208,10 @@ _TRIGGERS = (
     "delivery to the following recipient",
     "following recipient(s) cannot be reached",
     "following recipients cannot be reached",
-    "message was not delivered to",
+    "was not delivered to",
+    "did not reach the following recipient",
+    "not be delivered to the following",
+    "following recipients could not be delivered",
     "undeliverable to",
     "unable to deliver",
     "delivery to the following recipients failed",

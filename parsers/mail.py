@@ -31,7 +31,7 @@ MAX_MESSAGE_DEPTH = 8
 # MIME leaves read per mail; the torture tests have about fifty.
 MAX_PARTS = 1000
 
-_FOLD = re.compile(r"\r?\n[ \t]?")
+_FOLD = re.compile(r"(?:[ \t]*\r?\n)+[ \t]*")
 _ENCODED_WORD = re.compile(r"=\?([^?\s]{1,60})\?([QqBb])\?([^?]*)\?=")
 _ANGLE_ID = re.compile(r"<[^<>]{1,998}>")
 _CID_REF = re.compile(r"""cid:([^"'\s>)]{1,300})""", re.IGNORECASE)
@@ -121,10 +121,12 @@ def parse_addresses(values: list[str]) -> tuple[Address, ...]:
             # getaddresses gave up (stray ">", spaces in the local part): take what
             # looks like an address, and the text before it as the name.
             match = _BARE_ADDRESS.search(value.replace(" @", "@").replace("@ ", "@"))
-            if match is None:
-                continue
-            name = value[: match.start()].strip().strip("<\"' ")
-            good = [(name, match.group(0).strip("<>\"'"))]
+            if match is not None:
+                name = value[: match.start()].strip().strip("<\"' ")
+                good = [(name, match.group(0).strip("<>\"'"))]
+            else:
+                # A local mailbox with no domain: MAILER-DAEMON, postmaster.
+                good = [(n, a) for n, a in pairs if a and " " not in a.strip()]
         for name, address in good:
             found.append(Address(address=address, name=decode_words(name).strip().strip('"')))
     return tuple(found)
@@ -276,6 +278,10 @@ class _Walker:
                     self.walk(sub, body, depth, forwarded)
             return
         if ctype in dsn.STATUS_TYPES:
+            # Some servers label their prose explanation as a status part.
+            text = dsn.part_text(part)
+            if not dsn.has_status_fields(text) and not forwarded:
+                body.plain.append(text)
             return
         if ctype in _MESSAGE_TYPES and isinstance(payload, list) and depth < MAX_MESSAGE_DEPTH:
             self._forwarded(part, payload, depth, forwarded)

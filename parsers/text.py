@@ -360,12 +360,28 @@ class ReplyParts:
     signature: str
 
 
+def _accent_table() -> dict[int, str]:
+    """Latin letters with diacritics mapped to their base letter (built once)."""
+    table: dict[int, str] = {}
+    for code in range(0xC0, 0x250):
+        base = "".join(
+            c for c in unicodedata.normalize("NFKD", chr(code)) if not unicodedata.combining(c)
+        )
+        if base and base != chr(code):
+            table[code] = base
+    table.update({0x2019: "'", 0x2018: "'", 0xA0: " ", 0x202F: " ", 0x0153: "oe", 0x00E6: "ae"})
+    return table
+
+
+_ACCENTS = _accent_table()
+
+
 def fold(text: str) -> str:
     """Lower-case without accents, typographic apostrophes made straight."""
-    text = text.replace("\u2019", "'").replace("\xa0", " ").lower()
+    text = text.lower()
     if text.isascii():
         return text
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return text.translate(_ACCENTS)
 
 
 # Separator lines, folded and stripped of dashes, spaces and a trailing colon.
@@ -498,7 +514,7 @@ def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
         non_empty += 1
         if non_empty > _MAX_SIGNATURE_LINES:
             break
-        folded = fold(line[:_LINE_CAP])
+        folded = fold(line[:40])
         for closing in _CLOSINGS:
             if folded.startswith(closing):
                 candidate = (index, line[len(closing) :])
