@@ -67,6 +67,22 @@ def classify(
     print_table(list(results))
 
 
+@app.command()
+def demo(config_path: ConfigOption = None) -> None:
+    """Classify the bundled sample mails of both inboxes (dry run, nothing sent)."""
+    from intake.dryrun import classify_file, print_table
+
+    config = _config(config_path)
+    root = Path(__file__).parent / "demo" / "mail"
+    results = []
+    for role in ("accueil", "certification"):
+        for path in sorted((root / role).glob("*.eml")):
+            item = classify_file(path, role, config)
+            item["file"] = f"{role}/{path.name}"
+            results.append(item)
+    print_table(results)
+
+
 def main() -> None:
     app()
 
