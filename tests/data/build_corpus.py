@@ -1,0 +1,1776 @@
+#!/usr/bin/env python3
+"""Write the golden corpus of test mails: ``tests/data/eml/<kind>/<name>.eml`` + ``.json``.
+
+Every mail is written out by hand below, with the answer that SPEC §1-§4 and §8 expect
+for it (never what the classifier happens to do). The JSON beside each mail holds the
+§8 object without ``file``, plus ``inbox`` (the role passed as ``--inbox``), plus
+``failed_recipient`` for bounces and an optional ``note`` explaining a subtle answer.
+
+Run ``.venv/bin/python tests/data/build_corpus.py``: it needs reportlab, openpyxl, xlwt,
+odfpy and Pillow, and regenerates byte-identical files (fixed dates, boundaries and
+Message-IDs; PDF, zip and document metadata pinned). It is a data file written as a
+script, which is why it is longer than the house limit for modules.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import json
+import quopri
+import re
+import sys
+import textwrap
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+OUT = Path(__file__).resolve().parent / "eml"
+ACCUEIL = "accueil@union-prof.asso.fr"
+CERTIF = "certification@institutquatredix.fr"
+MISSING_ORDER = ("name", "phone", "postal_address", "exam_reference")
+MAX_TOTAL_BYTES = 3 * 1024 * 1024
+
+
+def t(text: str) -> str:
+    """A hand-written body: the indentation of the source code and the first newline removed."""
+    return textwrap.dedent(text).lstrip("\n")
+
+
+# ---------------------------------------------------------------------------
+# Headers
+# ---------------------------------------------------------------------------
+
+
+def when(y: int, mo: int, d: int, h: int, mi: int, s: int = 0, tz: str = "+0100") -> datetime:
+    """A mail's date in the sender's own time zone (``tz`` written like ``+0200``)."""
+    sign = -1 if tz[0] == "-" else 1
+    offset = timedelta(hours=int(tz[1:3]), minutes=int(tz[3:5])) * sign
+    return datetime(y, mo, d, h, mi, s, tzinfo=timezone(offset))
+
+
+def encoded_words(text: str, charset: str = "utf-8", mode: str = "B") -> str:
+    """RFC 2047 encoded words, folded, never splitting a character across two words."""
+    if all(32 <= ord(c) < 127 for c in text):
+        return text
+    words: list[str] = []
+    chunk = ""
+    for char in text:
+        candidate = chunk + char
+        if len(_one_word(candidate, charset, mode)) > 75:
+            words.append(_one_word(chunk, charset, mode))
+            chunk = char
+        else:
+            chunk = candidate
+    if chunk:
+        words.append(_one_word(chunk, charset, mode))
+    return "\n ".join(words)
+
+
+def _one_word(text: str, charset: str, mode: str) -> str:
+    data = text.encode(charset)
+    if mode.upper() == "B":
+        return f"=?{charset}?B?{base64.b64encode(data).decode()}?="
+    out = []
+    for byte in data:
+        char = chr(byte)
+        if char == " ":
+            out.append("_")
+        elif char.isascii() and (char.isalnum() or char in "!*+-/"):
+            out.append(char)
+        else:
+            out.append(f"={byte:02X}")
+    return f"=?{charset}?Q?{''.join(out)}?="
+
+
+def addr(name: str | None, address: str, charset: str = "utf-8", mode: str = "B") -> str:
+    """A From/To value; a non-ASCII display name is RFC 2047-encoded."""
+    if not name:
+        return address
+    if all(32 <= ord(c) < 127 for c in name):
+        needs_quotes = any(c in name for c in ',.;:()<>@[]"')
+        shown = f'"{name}"' if needs_quotes else name
+        return f"{shown} <{address}>"
+    return f"{encoded_words(name, charset, mode)} <{address}>"
+
+
+def message_id(key: str, sender: str) -> str:
+    """A unique, stable Message-ID shaped like the sender's mail client would make it."""
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    domain = sender.rsplit("@", 1)[1].lower()
+    if domain in ("gmail.com", "googlemail.com"):
+        token = base64.b64encode(bytes.fromhex(digest[:54])).decode().replace("/", "_")
+        return f"<CA{token}@mail.gmail.com>"
+    if domain in ("hotmail.fr", "hotmail.com", "outlook.fr", "outlook.com", "live.fr"):
+        box = f"PA{digest[:1].upper()}P{digest[1:4].upper()}MB{digest[4:8].upper()}"
+        return f"<{box}{digest[8:40].upper()}@{box}.EURP{digest[40:43].upper()}.PROD.OUTLOOK.COM>"
+    return f"<{digest[:8]}.{digest[8:20]}@{domain}>"
+
+
+# ---------------------------------------------------------------------------
+# MIME parts, rendered by hand so that boundaries and encodings are ours
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Part:
+    headers: list[tuple[str, str]]
+    body: bytes = b""
+    parts: list[Part] | None = None
+    boundary: str = ""
+    preamble: str = ""
+
+    def render(self) -> bytes:
+        head = "".join(f"{name}: {value}\n" for name, value in self.headers)
+        if not head.isascii():
+            raise ValueError(f"non-ASCII header: {head!r}")
+        if self.parts is None:
+            body = self.body if self.body.endswith(b"\n") else self.body + b"\n"
+            return head.encode() + b"\n" + body
+        out = head.encode() + b"\n"
+        if self.preamble:
+            out += self.preamble.encode() + b"\n"
+        for sub in self.parts:
+            out += f"\n--{self.boundary}\n".encode() + sub.render()
+        return out + f"\n--{self.boundary}--\n".encode()
+
+
+def encode_body(data: bytes, cte: str) -> bytes:
+    if cte == "quoted-printable":
+        return quopri.encodestring(data)
+    if cte == "base64":
+        return base64.encodebytes(data)
+    return data
+
+
+def text(
+    body: str,
+    subtype: str = "plain",
+    charset: str = "utf-8",
+    cte: str = "quoted-printable",
+    *,
+    flowed: bool = False,
+) -> Part:
+    """A text part in the given charset and transfer encoding (7bit, 8bit, qp, base64)."""
+    params = (
+        f"text/{subtype}; charset={charset}"
+        if charset.isalnum()
+        else f'text/{subtype}; charset="{charset}"'
+    )
+    if flowed:
+        params += "; format=flowed"
+    return Part(
+        [("Content-Type", params), ("Content-Transfer-Encoding", cte)],
+        encode_body(body.encode(charset), cte),
+    )
+
+
+def _filename_params(filename: str, style: str) -> tuple[str, str]:
+    """Content-Type name= and Content-Disposition filename= in a client's style."""
+    if filename.isascii():
+        return f'name="{filename}"', f'filename="{filename}"'
+    if style == "rfc2047":
+        word = encoded_words(filename)
+        return f'name="{word}"', f'filename="{word}"'
+    quoted = "".join(
+        c
+        if c.isascii() and (c.isalnum() or c in "._-")
+        else "".join(f"%{b:02X}" for b in c.encode())
+        for c in filename
+    )
+    return f"name*=utf-8''{quoted}", f"filename*=utf-8''{quoted}"
+
+
+def attach(
+    filename: str | None,
+    ctype: str,
+    data: bytes,
+    *,
+    inline: bool = False,
+    cid: str | None = None,
+    style: str = "rfc2231",
+) -> Part:
+    """An attached (or inline, Content-ID referenced) file, base64-encoded."""
+    headers: list[tuple[str, str]] = []
+    if filename is None:
+        headers.append(("Content-Type", ctype))
+        if inline:
+            headers.append(("Content-Disposition", "inline"))
+    else:
+        name_param, file_param = _filename_params(filename, style)
+        headers.append(("Content-Type", f"{ctype};\n {name_param}"))
+        disposition = "inline" if inline else "attachment"
+        headers.append(("Content-Disposition", f"{disposition};\n {file_param}"))
+    headers.append(("Content-Transfer-Encoding", "base64"))
+    if cid:
+        headers.append(("Content-ID", f"<{cid}>"))
+    return Part(headers, base64.encodebytes(data))
+
+
+def forwarded(raw: bytes, description: str | None = None) -> Part:
+    """A whole mail attached as message/rfc822 (a forward "as attachment")."""
+    headers = [("Content-Type", "message/rfc822")]
+    if description:
+        headers.append(("Content-Description", description))
+    headers.append(("Content-Disposition", "attachment"))
+    return Part(headers, raw)
+
+
+def raw_part(ctype: str, body: str, extra: tuple[tuple[str, str], ...] = ()) -> Part:
+    """A part written verbatim (delivery-status blocks, rfc822 headers)."""
+    return Part([("Content-Type", ctype), *extra], body.encode("ascii"))
+
+
+def multi(subtype: str, boundary: str, *parts: Part, params: str = "", preamble: str = "") -> Part:
+    ctype = f'multipart/{subtype};{params}\n boundary="{boundary}"'
+    return Part([("Content-Type", ctype)], parts=list(parts), boundary=boundary, preamble=preamble)
+
+
+def alternative(boundary: str, plain_body: str, html_body: str, charset: str = "utf-8") -> Part:
+    return multi(
+        "alternative", boundary, text(plain_body, charset=charset), text(html_body, "html", charset)
+    )
+
+
+def eml(
+    *,
+    frm: str,
+    to: str,
+    subject: str,
+    date: datetime,
+    body: Part,
+    key: str,
+    extra: tuple[tuple[str, str], ...] = (),
+    subject_charset: str = "utf-8",
+    subject_mode: str = "B",
+    cc: str | None = None,
+    crlf: bool = False,
+    msgid: str | None = None,
+) -> bytes:
+    """A whole mail: envelope headers, then the body part's own headers and content."""
+    sender = re.findall(r"<([^>]+)>", frm)
+    sender_address = sender[-1] if sender else frm
+    headers: list[tuple[str, str]] = [
+        ("From", frm),
+        ("To", to),
+    ]
+    if cc:
+        headers.append(("Cc", cc))
+    headers += [
+        ("Subject", encoded_words(subject, subject_charset, subject_mode)),
+        ("Date", format_datetime(date)),
+        ("Message-ID", msgid or message_id(key, sender_address)),
+        *extra,
+        ("MIME-Version", "1.0"),
+    ]
+    part = Part(headers + body.headers, body.body, body.parts, body.boundary, body.preamble)
+    raw = part.render()
+    return raw.replace(b"\n", b"\r\n") if crlf else raw
+
+
+# ---------------------------------------------------------------------------
+# Attachments: PDF, images, spreadsheets (all deterministic)
+# ---------------------------------------------------------------------------
+
+
+def pdf(body: str, title: str = "") -> bytes:
+    """A one-page PDF (reportlab, invariant mode). ``## `` lines are headings."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    doc = canvas.Canvas(buf, pagesize=A4, invariant=1)
+    if title:
+        doc.setTitle(title)
+    y = 800.0
+    for line in t(body).splitlines():
+        if line.startswith("## "):
+            doc.setFont("Helvetica-Bold", 13)
+            doc.drawString(60, y, line[3:])
+            y -= 20
+        else:
+            doc.setFont("Helvetica", 10.5)
+            doc.drawString(60, y, line)
+            y -= 14.5
+        if y < 60:
+            doc.showPage()
+            y = 800.0
+    doc.showPage()
+    doc.save()
+    return buf.getvalue()
+
+
+def picture(
+    lines: list[str], size: tuple[int, int], fmt: str, *, paper=(246, 243, 236), ink=(40, 40, 60)
+) -> bytes:
+    """A small image with text on it: a phone photo of a document, or a screenshot."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", size, paper)
+    draw = ImageDraw.Draw(img)
+    y = 18
+    for line in lines:
+        if line.startswith("[bar]"):
+            draw.rectangle((0, y - 6, size[0], y + 22), fill=(200, 40, 40))
+            draw.text((14, y), line[5:], fill=(255, 255, 255))
+        else:
+            draw.text((18, y), line, fill=ink)
+        y += 22
+    buf = io.BytesIO()
+    if fmt == "JPEG":
+        img.save(buf, "JPEG", quality=50)
+    else:
+        img.save(buf, "PNG", optimize=True)
+    return buf.getvalue()
+
+
+LOGO_PNG_CACHE: dict[str, bytes] = {}
+
+
+def logo(label: str) -> bytes:
+    """A tiny company logo for HTML signatures (an inline image, not a document)."""
+    if label not in LOGO_PNG_CACHE:
+        LOGO_PNG_CACHE[label] = picture(
+            [label], (150, 44), "PNG", paper=(20, 70, 140), ink=(255, 255, 255)
+        )
+    return LOGO_PNG_CACHE[label]
+
+
+FIXED_ZIP_TIME = (2025, 1, 6, 9, 0, 0)
+
+
+def pin_zip(data: bytes) -> bytes:
+    """Rewrite an OOXML/ODF zip with fixed entry times and fixed document dates."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename in ("docProps/core.xml", "meta.xml"):
+                content = re.sub(
+                    rb"(<(dcterms:created|dcterms:modified|meta:creation-date|dc:date)[^>]*>)[^<]*",
+                    rb"\g<1>2025-01-06T09:00:00Z",
+                    content,
+                )
+            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
+            entry.compress_type = info.compress_type
+            entry.external_attr = 0o644 << 16
+            target.writestr(entry, content)
+    return out.getvalue()
+
+
+Grid = list[list[Any]]
+
+
+def xlsx(sheets: list[tuple[str, Grid]], widths: int = 18) -> bytes:
+    """An .xlsx workbook (openpyxl); date cells get a dd/mm/yyyy number format."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, grid in sheets:
+        sheet = book.create_sheet(title)
+        for r, row in enumerate(grid, start=1):
+            for c, value in enumerate(row, start=1):
+                if value is None or value == "":
+                    continue
+                if isinstance(value, date) and not isinstance(value, datetime):
+                    value = datetime(value.year, value.month, value.day)
+                cell = sheet.cell(row=r, column=c, value=value)
+                if isinstance(value, datetime):
+                    cell.number_format = "DD/MM/YYYY"
+        for letter in "ABCDEFGHIJKLMN":
+            sheet.column_dimensions[letter].width = widths
+    book.properties.creator = "Institut 4.10"
+    book.properties.lastModifiedBy = "Gestionnaire formation"
+    book.properties.created = datetime(2025, 1, 6, 9, 0, 0)
+    book.properties.modified = datetime(2025, 1, 6, 9, 0, 0)
+    buf = io.BytesIO()
+    book.save(buf)
+    return pin_zip(buf.getvalue())
+
+
+def xls(sheets: list[tuple[str, Grid]]) -> bytes:
+    """A legacy .xls workbook (xlwt, BIFF8); dates are real Excel dates."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    date_style = xlwt.easyxf(num_format_str="DD/MM/YYYY")
+    for title, grid in sheets:
+        sheet = book.add_sheet(title)
+        for r, row in enumerate(grid):
+            for c, value in enumerate(row):
+                if value is None or value == "":
+                    continue
+                if isinstance(value, date):
+                    sheet.write(r, c, datetime(value.year, value.month, value.day), date_style)
+                else:
+                    sheet.write(r, c, value)
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def ods(sheets: list[tuple[str, Grid]]) -> bytes:
+    """An OpenDocument spreadsheet (odfpy); dates are office:date-value cells."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    doc = OpenDocumentSpreadsheet()
+    for title, grid in sheets:
+        table = Table(name=title)
+        for row in grid:
+            tr = TableRow()
+            for value in row:
+                if value is None or value == "":
+                    tr.addElement(TableCell())
+                    continue
+                if isinstance(value, date):
+                    cell = TableCell(valuetype="date", datevalue=value.isoformat())
+                    shown = value.strftime("%d/%m/%Y")
+                elif isinstance(value, int | float):
+                    cell = TableCell(valuetype="float", value=value)
+                    shown = str(value)
+                else:
+                    cell = TableCell(valuetype="string")
+                    shown = str(value)
+                cell.addElement(P(text=shown))
+                tr.addElement(cell)
+            table.addElement(tr)
+        doc.spreadsheet.addElement(table)
+    buf = io.BytesIO()
+    doc.write(buf)
+    return pin_zip(buf.getvalue())
+
+
+def csv_bytes(grid: Grid, *, delimiter: str, encoding: str, date_style: str = "fr") -> bytes:
+    """A CSV file as a spreadsheet program exports it."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
+    for row in grid:
+        cells = []
+        for value in row:
+            if isinstance(value, date):
+                value = value.strftime("%d/%m/%Y") if date_style == "fr" else value.isoformat()
+            cells.append("" if value is None else value)
+        writer.writerow(cells)
+    return buf.getvalue().encode(encoding)
+
+
+# ---------------------------------------------------------------------------
+# Collection-spreadsheet rows: each row states its bucket; a checker re-derives it
+# from SPEC §2.3 so that a slip in the hand-made data cannot go unnoticed.
+# ---------------------------------------------------------------------------
+
+
+def nir(
+    sex: str,
+    yy: str,
+    mm: str,
+    dept: str,
+    commune: str,
+    order: str,
+    *,
+    bad_key: bool = False,
+    spaced: bool = False,
+) -> str:
+    """A NIR with its key: 97 - (13 digits mod 97), Corsica 2A->19 and 2B->18 first."""
+    body = f"{sex}{yy}{mm}{dept}{commune}{order}"
+    assert len(body) == 13, body
+    numeric = body[:5] + {"2A": "19", "2B": "18"}.get(dept, dept) + body[7:]
+    key = 97 - int(numeric) % 97
+    if bad_key:
+        key = key % 97 + 1
+    if spaced:
+        return f"{sex} {yy} {mm} {dept} {commune} {order} {key:02d}"
+    return f"{body}{key:02d}"
+
+
+@dataclass
+class R:
+    """One candidate row of a collection spreadsheet and the bucket SPEC gives it."""
+
+    bucket: str
+    org: Any
+    branch: Any
+    last: Any
+    first: Any
+    nir: Any
+    birth: Any
+    email: Any
+    cqp: Any
+    blocks: Any
+    cert: Any
+    redo: Any = "Non"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+SESSION_MONTHS = [(2025, m) for m in (1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12)]
+DUE = {
+    **{(2025, m): None for m in (1, 2)},
+    **{(2025, m): date(2024, 11, 30) for m in (3, 4, 5)},
+    **{(2025, m): date(2025, 3, 31) for m in (6, 7)},
+    **{(2025, m): date(2025, 5, 31) for m in (9, 10)},
+    **{(2025, m): date(2025, 7, 31) for m in (11, 12)},
+}
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+            try:
+                return datetime.strptime(value.strip(), pattern).date()
+            except ValueError:
+                pass
+    return None
+
+
+def _nir_ok(value: Any) -> bool:
+    digits = str(value).replace(" ", "").upper()
+    if not re.fullmatch(r"[12]\d{4}(\d{2}|2A|2B)\d{8}", digits):
+        return False
+    numeric = digits[:5] + {"2A": "19", "2B": "18"}.get(digits[5:7], digits[5:7]) + digits[7:13]
+    return 97 - int(numeric) % 97 == int(digits[13:])
+
+
+def check_bucket(row: R, seen: set[str], mail_date: datetime) -> str:
+    """SPEC §2.3 read literally: invalid, redoublant, late, accepted (first match wins)."""
+    nir_text = str(row.nir).replace(" ", "").upper()
+    repeated = nir_text in seen
+    seen.add(nir_text)
+    cert = _as_date(row.cert)
+    month: tuple[int, int] | None = None
+    if cert is not None:
+        start = max((cert.year, cert.month), (2025, 1))
+        month = next((m for m in SESSION_MONTHS if m >= start), None)
+    invalid = (
+        not str(row.org).strip()
+        or row.branch not in ("Famille", "Recouvrement", "Retraite")
+        or not str(row.last).strip()
+        or not str(row.first).strip()
+        or not _nir_ok(row.nir)
+        or (row.email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", str(row.email)))
+        or row.cqp not in ("GC", "COS")
+        or not re.search(r"\d", str(row.blocks))
+        or month is None
+        or repeated
+    )
+    if invalid:
+        return "invalid"
+    if str(row.redo).strip().lower() == "oui":
+        return "redoublant"
+    assert month is not None
+    due = DUE[month]
+    if due is None or mail_date.date() > due:
+        return "late"
+    return "accepted"
+
+
+def sheet_grid(
+    columns: list[tuple[str, str]],
+    rows: list[R],
+    *,
+    above: Grid = (),
+    blank_rows_after: tuple[int, ...] = (),
+) -> Grid:
+    """Title rows, the header row, then one line per row in the sheet's own column order."""
+    grid: Grid = [list(line) for line in above]
+    grid.append([header for header, _ in columns])
+    for index, row in enumerate(rows):
+        line = []
+        for _, name in columns:
+            value = row.extra.get(name, "") if name.startswith("x:") else getattr(row, name)
+            line.append(value)
+        grid.append(line)
+        if index in blank_rows_after:
+            grid.append([""] * len(columns))
+    return grid
+
+
+def summarise(rows: list[R], mail_date: datetime) -> dict[str, int]:
+    """The §8 summary from the declared buckets, after checking each against SPEC."""
+    seen: set[str] = set()
+    for row in rows:
+        derived = check_bucket(row, seen, mail_date)
+        if derived != row.bucket:
+            raise AssertionError(
+                f"row {row.last} {row.first}: declared {row.bucket}, SPEC gives {derived}"
+            )
+    counts = Counter(row.bucket for row in rows)
+    return {
+        "rows": len(rows),
+        "accepted": counts["accepted"],
+        "late": counts["late"],
+        "invalid": counts["invalid"],
+        "redoublant": counts["redoublant"],
+    }
+
+
+# ---------------------------------------------------------------------------
+# Expected answers (SPEC §4 reply rules applied here, once)
+# ---------------------------------------------------------------------------
+
+
+def _expected(inbox: str, kind: str, **fields: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "inbox": inbox,
+        "kind": kind,
+        "topic": None,
+        "reason": None,
+        "justification_present": None,
+        "asks_refund": None,
+        "nuc": None,
+        "missing": None,
+        "reply_template": None,
+        "spreadsheet": None,
+    }
+    note = fields.pop("note", None)
+    data.update(fields)
+    if note:
+        data["note"] = note
+    return data
+
+
+def problem(
+    topic: str,
+    missing: tuple[str, ...] = (),
+    nuc: str | None = None,
+    *,
+    no_reply: bool = False,
+    note: str | None = None,
+) -> dict[str, Any]:
+    assert set(missing) <= set(MISSING_ORDER)
+    ordered = [m for m in MISSING_ORDER if m in missing]
+    reply = None if no_reply else ("problem_report_incomplete" if ordered else "problem_report_ack")
+    return _expected(
+        ACCUEIL_ROLE,
+        "problem_report",
+        topic=topic,
+        nuc=nuc,
+        missing=ordered,
+        reply_template=reply,
+        note=note,
+    )
+
+
+def deferral(
+    reason: str,
+    justified: bool,
+    refund: bool,
+    nuc: str | None = None,
+    *,
+    no_reply: bool = False,
+    note: str | None = None,
+) -> dict[str, Any]:
+    eligible = reason in ("medical", "employer_refusal")
+    missing = ["justification"] if eligible and not justified else []
+    if not eligible:
+        reply = "deferral_ineligible"
+    elif justified:
+        reply = "deferral_received"
+    else:
+        reply = "deferral_missing_justification"
+    return _expected(
+        ACCUEIL_ROLE,
+        "deferral_request",
+        reason=reason,
+        justification_present=justified,
+        asks_refund=refund,
+        nuc=nuc,
+        missing=missing,
+        reply_template=None if no_reply else reply,
+        note=note,
+    )
+
+
+def returned(
+    summary: dict[str, int] | None, *, no_reply: bool = False, note: str | None = None
+) -> dict[str, Any]:
+    reply = "spreadsheet_receipt" if summary else "spreadsheet_missing_attachment"
+    return _expected(
+        CERTIF_ROLE,
+        "spreadsheet_return",
+        missing=[] if summary else ["spreadsheet"],
+        spreadsheet=summary,
+        reply_template=None if no_reply else reply,
+        note=note,
+    )
+
+
+def mycertif(note: str | None = None) -> dict[str, Any]:
+    return _expected(CERTIF_ROLE, "mycertif_access", reply_template="mycertif_access", note=note)
+
+
+def robot(inbox: str, note: str | None = None) -> dict[str, Any]:
+    return _expected(inbox, "auto_reply", note=note)
+
+
+def bounce(inbox: str, recipient: str, note: str | None = None) -> dict[str, Any]:
+    data = _expected(inbox, "bounce")
+    data["failed_recipient"] = recipient
+    if note:
+        data["note"] = note
+    return data
+
+
+def other(
+    inbox: str, nuc: str | None = None, *, no_reply: bool = False, note: str | None = None
+) -> dict[str, Any]:
+    return _expected(
+        inbox, "other", nuc=nuc, reply_template=None if no_reply else "general_ack", note=note
+    )
+
+
+ACCUEIL_ROLE = "accueil"
+CERTIF_ROLE = "certification"
+
+
+# ---------------------------------------------------------------------------
+# The registry
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Entry:
+    kind: str
+    name: str
+    raw: bytes
+    expected: dict[str, Any]
+
+
+CORPUS: list[Entry] = []
+
+
+def add(name: str, raw: bytes, expected: dict[str, Any]) -> None:
+    """Register one mail; the folder is the expected kind."""
+    assert re.fullmatch(r"[a-z0-9][a-z0-9-]*", name), name
+    assert all(e.name != name for e in CORPUS), f"duplicate name {name}"
+    CORPUS.append(Entry(expected["kind"], name, raw, expected))
+
+
+def plain_mail(
+    key: str,
+    frm: str,
+    to: str,
+    subject: str,
+    date: datetime,
+    body: str,
+    *,
+    charset: str = "utf-8",
+    cte: str = "quoted-printable",
+    **kw: Any,
+) -> bytes:
+    """A single text/plain mail."""
+    return eml(
+        frm=frm,
+        to=to,
+        subject=subject,
+        date=date,
+        body=text(body, charset=charset, cte=cte),
+        key=key,
+        **kw,
+    )
+
+
+OUTLOOK = ("X-Mailer", "Microsoft Outlook 16.0")
+THUNDERBIRD = ("User-Agent", "Mozilla Thunderbird")
+IPHONE = ("X-Mailer", "iPhone Mail (22B83)")
+TO_ACCUEIL = f"Accueil Union Prof <{ACCUEIL}>"
+TO_CERTIF = f'"Institut 4.10 - Certification" <{CERTIF}>'
+
+
+def screenshot(*lines: str) -> bytes:
+    return picture(list(lines), (520, 260), "PNG", paper=(250, 250, 250), ink=(30, 30, 30))
+
+
+# ===========================================================================
+# accueil: problem reports (SPEC §2.1)
+# ===========================================================================
+
+
+def problem_reports() -> None:
+    # All four coordinates in a signature block after "Cordialement".
+    add(
+        "nuc-lost-signature",
+        plain_mail(
+            "nuc-lost-signature",
+            addr("Sophie Lemaire", "sophie.lemaire82@gmail.com"),
+            ACCUEIL,
+            "Demande de mon numéro NUC",
+            when(2025, 1, 14, 9, 12, 45),
+            t("""
+            Bonjour,
+
+            Je m'étais inscrite à la session 2023 et je souhaite me réinscrire pour l'épreuve
+            pratique professionnelle (UP-EP2) en juin. Malheureusement je ne retrouve plus le mail
+            où figurait mon NUC, j'ai changé de boîte mail entre temps.
+            Pourriez-vous me le renvoyer ?
+
+            Merci d'avance,
+            Cordialement,
+
+            Sophie Lemaire
+            8 rue des Acacias
+            59800 Lille
+            Tél : 06 71 24 88 19
+            """),
+        ),
+        problem("nuc_request"),
+    )
+
+    # A first name alone is not a name; no exam named.
+    add(
+        "nuc-never-received-lowercase",
+        plain_mail(
+            "nuc-never-received-lowercase",
+            "kev.dsl93@hotmail.fr",
+            ACCUEIL,
+            "nuc",
+            when(2025, 2, 3, 22, 47, 10),
+            t("""
+            bonjour jai jamais recu mon numero nuc comment je fais pour le recuperer ? je doit
+            m'inscrire avant la fin du mois
+            merci
+            kevin
+            0645129833
+            27 bis avenue Jean Jaurès 93200 Saint-Denis
+            """),
+            cte="8bit",
+            extra=(IPHONE,),
+        ),
+        problem(
+            "nuc_request",
+            ("name", "exam_reference"),
+            note="'kevin' is a first name only and the From header has no display name.",
+        ),
+    )
+
+    # HTML only, entities everywhere, coordinates in a signature table; the phone has
+    # non-breaking spaces.
+    html_body = t("""
+    <html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"></head>
+    <body><div style="font-family: Calibri, sans-serif; font-size: 11pt">
+    <p>Madame, Monsieur,</p>
+    <p>J&#8217;ai oubli&eacute; mon num&eacute;ro unique de candidat (NUC) et je ne le retrouve dans
+    aucun de mes mails. Je souhaiterais m&#8217;inscrire &agrave; l&#8217;&eacute;preuve <b>UP-EC1</b>
+    (connaissances g&eacute;n&eacute;rales) de la session de juin.</p>
+    <p>Pourriez-vous me le communiquer ou m&#8217;indiquer la marche &agrave; suivre&nbsp;?</p>
+    <p>Je vous remercie par avance.</p>
+    <p>Bien cordialement,</p>
+    <table style="border-top: 2px solid #1f4e79; font-size: 10pt">
+    <tr><td><b>Nadia HADDAD</b></td></tr>
+    <tr><td>12, boulevard de la Libert&eacute;</td></tr>
+    <tr><td>13001 Marseille</td></tr>
+    <tr><td>T&eacute;l.&nbsp;: 04&nbsp;91&nbsp;22&nbsp;33&nbsp;71</td></tr>
+    </table>
+    </div></body></html>
+    """)
+    add(
+        "nuc-html-only-signature-table",
+        eml(
+            frm=addr("Nadia HADDAD", "nadia.haddad13@orange.fr"),
+            to=TO_ACCUEIL,
+            subject="Oubli NUC",
+            date=when(2025, 2, 20, 14, 3, 22),
+            body=text(html_body, "html"),
+            key="nuc-html-only-signature-table",
+            extra=(OUTLOOK,),
+        ),
+        problem("nuc_request"),
+    )
+
+    add(
+        "nuc-english-lost-number",
+        plain_mail(
+            "nuc-english-lost-number",
+            addr("Daniel Okafor", "d.okafor.uk@gmail.com"),
+            ACCUEIL,
+            "Lost candidate number",
+            when(2025, 2, 11, 16, 20, 5, "+0000"),
+            t("""
+            Hello,
+
+            I sat the Épreuve de connaissances générales in 2023 and I would now like to register
+            for the Épreuve orale d'entretien (UP-EO3). The website asks for my candidate number
+            (NUC) but I have lost it and I cannot find the email where it was written.
+
+            Could you please send it to me again?
+
+            Many thanks,
+            Daniel Okafor
+            """),
+        ),
+        problem("nuc_request", ("phone", "postal_address")),
+    )
+
+    add(
+        "password-forgotten-with-nuc",
+        plain_mail(
+            "password-forgotten-with-nuc",
+            addr("Thierry Vasseur", "t.vasseur@laposte.net"),
+            ACCUEIL,
+            "Mot de passe Certif-UP",
+            when(2025, 3, 5, 11, 30, 0),
+            t("""
+            Bonjour,
+
+            Je n'arrive plus à me connecter sur Certif-UP : j'ai oublié mon mot de passe et quand
+            je clique sur « demander son mot de passe » je ne reçois rien.
+            Mon NUC est le 2023-004512. Je voudrais m'inscrire à la Certification complète
+            (UP-CERT) pour la session de septembre.
+
+            Merci de votre aide.
+
+            Cordialement,
+
+            Thierry Vasseur
+            45 chemin des Vignes
+            21000 Dijon
+            07 83 11 20 64
+            """),
+            extra=(THUNDERBIRD,),
+        ),
+        problem("password_reset", nuc="2023-004512"),
+    )
+
+    # Postcode and town without a street line is not a postal address. NUC without dash.
+    add(
+        "password-address-without-street",
+        plain_mail(
+            "password-address-without-street",
+            addr("Mélanie Roux", "melanie.roux@free.fr"),
+            ACCUEIL,
+            "Impossible de me connecter",
+            when(2025, 3, 12, 20, 41, 9),
+            t("""
+            Bonjour,
+            je n'arrive plus à me connecter à mon compte candidat, le site me dit que mon mot de
+            passe est incorrect alors que je suis sûre de moi. Mon numéro de candidat : 2024018877.
+            Je voudrais m'inscrire à l'épreuve de connaissances générales avant la date limite.
+            Pouvez-vous réinitialiser mon mot de passe ?
+            Merci
+            Mélanie Roux
+            31000 Toulouse
+            06 09 87 65 43
+            """),
+        ),
+        problem(
+            "password_reset",
+            ("postal_address",),
+            nuc="2024-018877",
+            note="'31000 Toulouse' has no street line.",
+        ),
+    )
+
+    add(
+        "password-base64-no-phone",
+        plain_mail(
+            "password-base64-no-phone",
+            addr("Patrick Lemoine", "patrick.lemoine@wanadoo.fr"),
+            ACCUEIL,
+            "Problème de connexion Certif-UP",
+            when(2025, 3, 18, 7, 55, 31),
+            t("""
+            Madame, Monsieur,
+
+            Je me permets de vous écrire car je ne parviens pas à me connecter à mon espace
+            Certif-UP. J'ai demandé un nouveau mot de passe trois fois, sans succès : le site
+            m'indique que mon identifiant est inconnu.
+
+            Je souhaite m'inscrire à l'épreuve UP-EP2 (épreuve pratique professionnelle).
+
+            Je vous remercie par avance de votre aide.
+
+            Cordialement,
+
+            Patrick Lemoine
+            17 avenue de la République
+            63000 Clermont-Ferrand
+            """),
+            cte="base64",
+            extra=(OUTLOOK,),
+        ),
+        problem("password_reset", ("phone",)),
+    )
+
+    # An employer writes for its employee: the name is the candidate's.
+    add(
+        "password-employer-on-behalf",
+        plain_mail(
+            "password-employer-on-behalf",
+            addr("Service RH - Transports Girard", "rh@transports-girard.fr"),
+            ACCUEIL,
+            "Réinitialisation mot de passe - M. Julien Perrin",
+            when(2025, 4, 1, 10, 2, 44, "+0200"),
+            t("""
+            Bonjour,
+
+            Nous vous contactons pour le compte de notre salarié, M. Julien Perrin, qui ne
+            parvient pas à réinitialiser son mot de passe sur Certif-UP : le lien reçu par mail
+            affiche « lien expiré ».
+            M. Perrin souhaite s'inscrire à l'épreuve orale d'entretien de la prochaine session.
+
+            Coordonnées du candidat :
+            Julien Perrin
+            3 impasse des Peupliers
+            44300 Nantes
+            Tél. 06 58 44 12 70
+
+            Bien à vous,
+
+            Isabelle Marchand
+            Responsable Ressources Humaines
+            Transports Girard
+            ZA de la Madeleine - 44600 Saint-Nazaire
+            02 40 11 22 33
+            """),
+            extra=(OUTLOOK,),
+        ),
+        problem(
+            "password_reset",
+            note="Written by the employer's HR; the candidate's coordinates are all given.",
+        ),
+    )
+
+    # Coordinates inline in the text; NUC written with a space.
+    add(
+        "confirmation-step1-nuc-spaces",
+        plain_mail(
+            "confirmation-step1-nuc-spaces",
+            addr("Aurélie Ngo", "aurelie.ngo@gmail.com"),
+            ACCUEIL,
+            "Mail de confirmation jamais reçu",
+            when(2025, 4, 9, 13, 45, 2, "+0200"),
+            t("""
+            Bonjour,
+
+            Je me suis inscrite hier soir sur Certif-UP pour l'épreuve pratique professionnelle
+            mais je n'ai jamais reçu le mail « étape 1 sur 3 » pour confirmer mon adresse mail.
+            J'ai regardé dans les spams, rien.
+            Mon NUC : 2024 031207.
+            Je suis joignable au 06 33 48 20 91, et mon adresse est le 22 rue Pasteur, 38000
+            Grenoble.
+
+            Merci d'avance,
+            Aurélie Ngo
+            """),
+        ),
+        problem("confirmation_mail_missing", nuc="2024-031207"),
+    )
+
+    add(
+        "confirmation-prevalidation-missing-exam-phone",
+        plain_mail(
+            "confirmation-prevalidation-missing-exam-phone",
+            addr("Hugo Carpentier", "hugo.carpentier@yahoo.fr"),
+            ACCUEIL,
+            "pas de mail de pré-validation",
+            when(2025, 4, 23, 18, 10, 0, "+0200"),
+            t("""
+            Bonjour,
+            Cela fait maintenant 10 jours que je me suis inscrit et je n'ai toujours reçu aucun
+            mail de pré-validation du centre. Est-ce normal ? Je ne sais pas si mon inscription a
+            bien été prise en compte.
+            Hugo Carpentier
+            5 allée des Cèdres
+            80000 Amiens
+            """),
+            extra=(IPHONE,),
+        ),
+        problem("confirmation_mail_missing", ("phone", "exam_reference")),
+    )
+
+    # ISO-8859-1 body and Q-encoded subject; "J. Fabre" is an initial, not a first name.
+    add(
+        "confirmation-latin1-initial-only",
+        plain_mail(
+            "confirmation-latin1-initial-only",
+            "j.fabre@sfr.fr",
+            ACCUEIL,
+            "Pas reçu le mail de confirmation",
+            when(2025, 4, 29, 8, 3, 51, "+0200"),
+            t("""
+            Bonjour,
+
+            Je n'ai pas reçu le mail de confirmation de mon inscription à l'épreuve UP-EC1.
+            Le centre m'a pourtant dit au téléphone que tout était bon de son côté.
+            Pouvez-vous vérifier ?
+
+            Merci.
+
+            J. Fabre
+            14 rue de la Gare
+            86000 Poitiers
+            05 49 12 34 56
+            """),
+            charset="iso-8859-1",
+            subject_charset="iso-8859-1",
+            subject_mode="Q",
+        ),
+        problem(
+            "confirmation_mail_missing",
+            ("name",),
+            note="Signed 'J. Fabre': an initial is not a first name.",
+        ),
+    )
+
+    add(
+        "confirmation-with-screenshot",
+        eml(
+            frm=addr("Inès Benali", "ines.benali@gmail.com"),
+            to=ACCUEIL,
+            subject="Bloquée à l'étape 1 sur 3",
+            date=when(2025, 5, 6, 9, 30, 17, "+0200"),
+            body=multi(
+                "mixed",
+                "000000000000a1b2c3062f1e4d55",
+                text(
+                    t("""
+                    Bonjour,
+
+                    Je n'ai pas reçu le mail de confirmation de mon adresse (étape 1 sur 3). Je vous
+                    joins une capture d'écran de la page où je suis bloquée.
+
+                    Épreuve souhaitée : UP-EO3
+                    Inès Benali
+                    9 place Bellecour, 69002 Lyon
+                    06 18 27 36 45
+
+                    Merci
+                    """)
+                ),
+                attach(
+                    "Capture d'écran 2025-05-06 092811.png",
+                    "image/png",
+                    screenshot(
+                        "Certif-UP - Inscription en ligne",
+                        "",
+                        "[bar] Etape 1 sur 3",
+                        "Un mail vous a ete adresse afin de confirmer",
+                        "votre adresse mail. Veuillez cliquer sur le lien.",
+                    ),
+                ),
+            ),
+            key="confirmation-with-screenshot",
+        ),
+        problem("confirmation_mail_missing", note="The screenshot is welcome but not required."),
+    )
+
+    add(
+        "no-centre-lozere",
+        plain_mail(
+            "no-centre-lozere",
+            addr("Romain Delorme", "romain.delorme48@laposte.net"),
+            ACCUEIL,
+            "Aucun centre d'épreuves",
+            when(2025, 1, 21, 20, 5, 38),
+            t("""
+            Bonjour,
+
+            Lors de mon inscription, au moment de choisir le centre d'épreuves, je tape 48
+            (Lozère) et aucun centre ne s'affiche. La liste reste vide. Je souhaite passer
+            l'épreuve de connaissances générales (UP-EC1).
+
+            Merci de m'indiquer comment faire.
+
+            Cordialement
+            Romain Delorme
+            2 rue du Pont Notre-Dame, 48000 Mende
+            tel 04 66 65 12 90
+            """),
+        ),
+        problem("no_centre_listed"),
+    )
+
+    add(
+        "no-centre-corsica-bare",
+        eml(
+            frm="corse.candidat20@gmail.com",
+            to=ACCUEIL,
+            subject="Centre d'examen",
+            date=when(2025, 2, 14, 12, 0, 3),
+            body=alternative(
+                "0000000000004f5e6d062e9a0c11",
+                "Bonjour, aucun centre d'examen ne s'affiche pour le département 2B. Merci\n",
+                "<div dir=\"ltr\">Bonjour, aucun centre d'examen ne s'affiche pour le département 2B. Merci</div>\n",
+            ),
+            key="no-centre-corsica-bare",
+        ),
+        problem("no_centre_listed", MISSING_ORDER),
+    )
+
+    # HTML signature with an inline company logo (Content-ID): not a document.
+    garnier_plain = t("""
+    Bonjour,
+
+    Je souhaite m'inscrire à l'épreuve pratique professionnelle mais à l'étape du choix du
+    centre, aucun centre n'apparaît pour le département 23 (Creuse).
+
+    Pouvez-vous m'aider ?
+
+    Cordialement,
+
+    Stéphanie Garnier
+    Garnier Paysage
+    11 route de Guéret
+    23000 Sainte-Feyre
+    """)
+    garnier_html = t("""
+    <html><body style="font-family:Arial">
+    <p>Bonjour,</p>
+    <p>Je souhaite m'inscrire à l'épreuve pratique professionnelle mais à l'étape du choix du
+    centre, aucun centre n'apparaît pour le département 23 (Creuse).</p>
+    <p>Pouvez-vous m'aider ?</p>
+    <p>Cordialement,</p>
+    <p><img src="cid:image001.png@01DB8790.4A2C1F30" width="150" height="44" alt="Garnier Paysage"><br>
+    <b>Stéphanie Garnier</b><br>Garnier Paysage<br>11 route de Guéret<br>23000 Sainte-Feyre</p>
+    </body></html>
+    """)
+    add(
+        "no-centre-outlook-logo",
+        eml(
+            frm=addr("Stéphanie Garnier", "s.garnier@garnier-paysage.fr"),
+            to=TO_ACCUEIL,
+            subject="Inscription : pas de centre dans la Creuse",
+            date=when(2025, 2, 25, 15, 42, 0),
+            body=multi(
+                "related",
+                "_004_PR3P193MB0652A1_",
+                multi(
+                    "alternative",
+                    "_000_PR3P193MB0652A1_",
+                    text(garnier_plain),
+                    text(garnier_html, "html"),
+                ),
+                attach(
+                    "image001.png",
+                    "image/png",
+                    logo("GARNIER PAYSAGE"),
+                    inline=True,
+                    cid="image001.png@01DB8790.4A2C1F30",
+                ),
+                params=' type="multipart/alternative";',
+            ),
+            key="no-centre-outlook-logo",
+            extra=(OUTLOOK,),
+        ),
+        problem("no_centre_listed", ("phone",)),
+    )
+
+    add(
+        "centre-refused-rennes",
+        plain_mail(
+            "centre-refused-rennes",
+            addr("Yannick Le Goff", "yannick.legoff29@orange.fr"),
+            ACCUEIL,
+            "Refus du centre",
+            when(2025, 3, 3, 8, 40, 12),
+            t("""
+            Bonjour,
+            Le centre de Rennes a refusé ma demande d'inscription (pré-validation refusée) pour
+            l'épreuve UP-EP2, sans explication. Que dois-je faire ? Je dois absolument passer
+            l'épreuve cette année.
+            NUC 2023-007745
+            Yannick Le Goff
+            6 rue de Brest 29200 Brest
+            06 62 71 80 93
+            """),
+        ),
+        problem("centre_refused", nuc="2023-007745"),
+    )
+
+    # Windows-1252 body (typographic apostrophes, ellipsis) and B-encoded windows-1252 subject.
+    add(
+        "centre-refused-cp1252",
+        plain_mail(
+            "centre-refused-cp1252",
+            addr("Chloé Marchetti", "chloe.marchetti@live.fr", "windows-1252", "Q"),
+            ACCUEIL,
+            "Pré-validation refusée…",
+            when(2025, 3, 21, 10, 26, 40),
+            t("""
+            Bonjour,
+
+            J’ai reçu ce matin un mail m’informant que le centre d’épreuves de Nice a refusé ma
+            pré-validation… Je ne comprends pas pourquoi, j’avais bien rempli tous les champs.
+            Je voudrais m’inscrire à l’épreuve orale d’entretien (UP-EO3). Dois-je recommencer
+            toute l’inscription ?
+
+            Merci par avance pour votre réponse.
+
+            Chloé Marchetti
+            Tél : 07 68 12 44 03
+            """),
+            charset="windows-1252",
+            subject_charset="windows-1252",
+            extra=(OUTLOOK,),
+        ),
+        problem("centre_refused", ("postal_address",)),
+    )
+
+    # A reply under our own acknowledgement: the quote talks about a password, the new
+    # text about a refused pre-validation; the subject carries a case reference (no NUC).
+    add(
+        "centre-refused-gmail-reply",
+        plain_mail(
+            "centre-refused-gmail-reply",
+            addr("Marc Dubreuil", "marc.dubreuil@gmail.com"),
+            ACCUEIL,
+            "Re: [UP-2025-000214] Votre signalement a bien été reçu",
+            when(2025, 5, 12, 19, 22, 7, "+0200"),
+            t("""
+            Bonjour,
+
+            Merci pour votre réponse. J'ai pu récupérer mon mot de passe, mais maintenant le
+            centre de Lyon a refusé ma pré-validation pour l'épreuve UP-EC1. Que dois-je faire ?
+
+            Marc Dubreuil
+            40 cours Gambetta, 69007 Lyon
+            06 45 90 12 33
+
+            Le lun. 5 mai 2025 à 10:14, Accueil Union Prof <accueil@union-prof.asso.fr> a écrit :
+            > Bonjour,
+            >
+            > Nous avons bien reçu votre signalement concernant votre mot de passe
+            > (référence UP-2025-000214).
+            > Vous pouvez demander un nouveau mot de passe depuis la page d'inscription
+            > de Certif-UP (« demander son mot de passe »).
+            >
+            > L'équipe Accueil
+            """),
+            extra=(
+                ("In-Reply-To", "<up-2025-000214.1.reply@union-prof.asso.fr>"),
+                ("References", "<up-2025-000214.1.reply@union-prof.asso.fr>"),
+            ),
+        ),
+        problem(
+            "centre_refused", note="The case reference UP-2025-000214 in the subject is not a NUC."
+        ),
+    )
+
+    # "annulée" appears in a payment question: not a deferral.
+    add(
+        "payment-72h-nuc-in-subject",
+        plain_mail(
+            "payment-72h-nuc-in-subject",
+            addr("Fatou Diallo", "fatou.diallo@gmail.com"),
+            ACCUEIL,
+            "NUC 2024-007781 - paiement hors délai",
+            when(2025, 5, 20, 17, 5, 44, "+0200"),
+            t("""
+            Bonjour,
+
+            J'ai reçu le mail de pré-validation le 14 mai mais je n'ai pas pu envoyer mon
+            règlement dans les 72 heures ouvrées car j'étais en déplacement. Est-ce que mon
+            inscription à l'épreuve pratique professionnelle est annulée ? Puis-je encore payer ?
+
+            Cordialement,
+            Fatou Diallo
+            18 rue Gabriel Péri
+            93400 Saint-Ouen-sur-Seine
+            07 52 33 18 90
+            """),
+        ),
+        problem(
+            "payment",
+            nuc="2024-007781",
+            note="Asks whether the registration was cancelled for late payment: a payment question, not a cancellation request.",
+        ),
+    )
+
+    receipt_brun = pdf(
+        """
+        ## CENTRE D'ÉPREUVES DE STRASBOURG - UNION PROF
+        ## REÇU DE PAIEMENT
+        Reçu n° CS-25-01187
+        Candidat : Olivier BRUN
+        NUC : 2023-004512
+        Objet : frais d'inscription - Épreuve de connaissances générales (UP-EC1)
+        Montant réglé : 120,00 EUR
+        Mode de règlement : carte bancaire
+        Date du règlement : 27/05/2025
+        Ce reçu ne vaut pas convocation.
+        """,
+        "Reçu de paiement",
+    )
+    add(
+        "payment-charged-twice-refund",
+        eml(
+            frm=addr("Olivier Brun", "olivier.brun@free.fr"),
+            to=ACCUEIL,
+            subject="Double prélèvement des frais d'inscription",
+            date=when(2025, 6, 2, 12, 30, 9, "+0200"),
+            body=multi(
+                "mixed",
+                "------------9C2F4A1B7E3D5C8A0B6F2E41",
+                text(
+                    t("""
+                    Bonjour,
+
+                    Mon NUC : 2023004512.
+                    En consultant mon compte bancaire je constate que les frais d'inscription
+                    (120 €) ont été prélevés deux fois, le 27 et le 28 mai. Je souhaite bien sûr
+                    garder mon inscription à l'épreuve UP-EC1, mais pourriez-vous me rembourser
+                    le paiement effectué en double ?
+
+                    Je joins le reçu de paiement.
+
+                    Olivier Brun
+                    7 rue des Tanneurs, 67000 Strasbourg
+                    06 87 21 43 65
+                    """),
+                    flowed=False,
+                ),
+                attach("recu_paiement.pdf", "application/pdf", receipt_brun),
+                preamble="This is a multi-part message in MIME format.",
+            ),
+            key="payment-charged-twice-refund",
+            extra=(THUNDERBIRD,),
+        ),
+        problem(
+            "payment",
+            nuc="2023-004512",
+            note="A refund of a payment made twice while keeping the registration is a payment problem, not a deferral (SPEC §2.2).",
+        ),
+    )
+
+    add(
+        "payment-how-to-pay-short",
+        plain_mail(
+            "payment-how-to-pay-short",
+            addr("Léa", "lea.m.1999@gmail.com"),
+            ACCUEIL,
+            "paiement inscription",
+            when(2025, 6, 10, 7, 58, 30, "+0200"),
+            t("""
+            Bonjour, j'ai bien reçu le mail de pré-validation pour l'épreuve UP-EP2 mais je ne
+            sais pas comment payer, il n'y a pas de lien. C'est par chèque ou par virement ? et
+            à quel ordre ?
+            Merci
+            Léa
+            12 rue Nationale 37000 Tours
+            """),
+        ),
+        problem("payment", ("name", "phone")),
+    )
+
+    meyer_plain = t("""
+    Bonjour,
+
+    Mon virement pour les frais d'inscription a été rejeté par ma banque (RIB du centre
+    incorrect ?). Le délai de 72 heures ouvrées après la pré-validation se termine demain.
+    Comment puis-je régler ?
+
+    NUC : 2024-026611
+
+    Antoine Meyer
+    25 rue du Faubourg de Pierre
+    67000 Strasbourg
+    +33 6 12 98 45 70
+    """)
+    meyer_html = t("""
+    <html><head><meta charset="utf-8"></head><body>
+    <div>Bonjour,</div><div><br></div>
+    <div>Mon virement pour les frais d'inscription a été rejeté par ma banque (RIB du centre
+    incorrect ?). Le délai de 72 heures ouvrées après la pré-validation se termine demain.
+    Comment puis-je régler ?</div><div><br></div>
+    <div>NUC : 2024-026611</div><div><br></div>
+    <div>Antoine Meyer<br>25 rue du Faubourg de Pierre<br>67000 Strasbourg<br>+33 6 12 98 45 70</div>
+    </body></html>
+    """)
+    add(
+        "payment-transfer-rejected-alternative",
+        eml(
+            frm=addr("Antoine Meyer", "antoine.meyer@outlook.fr"),
+            to=ACCUEIL,
+            subject="Virement rejeté",
+            date=when(2025, 6, 16, 10, 11, 2, "+0200"),
+            body=multi(
+                "alternative", "_000_AM0PR02MB5761D3_", text(meyer_plain), text(meyer_html, "html")
+            ),
+            key="payment-transfer-rejected-alternative",
+        ),
+        problem("payment", ("exam_reference",), nuc="2024-026611"),
+    )
+
+    # First registration for 2025: procedure B is not theirs, whatever they ask about the NUC.
+    add(
+        "first-registration-no-nuc",
+        plain_mail(
+            "first-registration-no-nuc",
+            addr("Pauline Girard", "pauline.girard2001@gmail.com"),
+            ACCUEIL,
+            "Première inscription - NUC demandé",
+            when(2025, 1, 8, 21, 14, 56),
+            t("""
+            Bonsoir,
+
+            C'est ma première inscription à une session d'épreuves (je m'inscris pour 2025). Sur
+            le site, à la question « Première inscription en ligne », il m'est demandé un NUC
+            que je n'ai évidemment pas. Comment dois-je faire pour m'inscrire à l'épreuve de
+            connaissances générales ?
+
+            Merci beaucoup,
+
+            Pauline Girard
+            31 avenue Foch
+            54000 Nancy
+            06 24 35 46 57
+            """),
+        ),
+        problem(
+            "first_registration",
+            note="A first registration in 2025: mode opératoire A, even though a NUC is mentioned.",
+        ),
+    )
+
+    add(
+        "first-registration-last-2019",
+        plain_mail(
+            "first-registration-last-2019",
+            addr("Gérard Poulain", "gerard.poulain@orange.fr"),
+            ACCUEIL,
+            "Réinscription",
+            when(2025, 1, 27, 10, 48, 13),
+            t("""
+            Madame, Monsieur,
+            J'avais passé l'épreuve orale d'entretien en 2019 sans l'obtenir et je voudrais m'y
+            réinscrire cette année. Le site me demande mon NUC mais je ne l'ai plus, ça date de
+            2019. Pouvez-vous me le redonner ?
+            Avec mes remerciements,
+            Gérard Poulain
+            La Grange Neuve, 12 chemin des Écoliers
+            24100 Bergerac
+            """),
+        ),
+        problem(
+            "first_registration",
+            ("phone",),
+            note="Asks for the NUC, but the last registration was in 2019 (before 2022): procedure A, topic first_registration.",
+        ),
+    )
+
+    add(
+        "first-registration-clicked-non",
+        plain_mail(
+            "first-registration-clicked-non",
+            addr("Mehdi Rahmani", "mehdi.rahmani@gmail.com"),
+            ACCUEIL,
+            "erreur lors de l'inscription",
+            when(2025, 2, 2, 14, 33, 20),
+            t("""
+            Bonjour,
+            Je m'inscris pour la première fois (session 2025) et à la question Première
+            inscription en ligne j'ai cliqué sur NON par erreur. Maintenant le site me demande un
+            identifiant que je n'ai pas. Je voudrais passer la certification complète.
+            Merci de votre aide
+            Mehdi Rahmani
+            Tél 06 11 22 98 76
+            Grenoble
+            """),
+        ),
+        problem("first_registration", ("postal_address",)),
+    )
+
+    add(
+        "other-wrong-exam-chosen",
+        plain_mail(
+            "other-wrong-exam-chosen",
+            addr("Nathalie Caron", "nathalie.caron@sfr.fr"),
+            ACCUEIL,
+            "Erreur de choix d'épreuve",
+            when(2025, 3, 10, 11, 5, 0),
+            t("""
+            Bonjour,
+
+            Lors de mon inscription j'ai sélectionné par erreur l'épreuve UP-EC1 alors que je
+            voulais m'inscrire à l'épreuve UP-EO3. Mon inscription n'est pas encore pré-validée.
+            Est-il possible de corriger mon choix ?
+
+            NUC 2022-019843
+
+            Nathalie Caron
+            4 rue Saint-Nicolas, 76000 Rouen
+            02 35 71 48 22
+            """),
+        ),
+        problem("other", nuc="2022-019843"),
+    )
+
+    add(
+        "other-error-500-screenshot",
+        eml(
+            frm=addr("Bruno Lefebvre", "b.lefebvre@neuf.fr"),
+            to=ACCUEIL,
+            subject="Erreur 500 sur le site",
+            date=when(2025, 3, 26, 22, 1, 15),
+            body=multi(
+                "mixed",
+                "=-Xk3FqP0c1sVz9LmYt2Ra==",
+                text(
+                    t("""
+                    Bonsoir, à chaque fois que je saisis mon numéro de sécurité sociale sur
+                    Certif-UP j'obtiens une page « Erreur 500 - Internal Server Error ». J'ai
+                    essayé avec Chrome et Firefox. Capture d'écran jointe.
+                    Bruno Lefebvre, 10 rue Jean Moulin 59300 Valenciennes, 06 30 40 50 60
+                    """),
+                    cte="8bit",
+                ),
+                attach(
+                    "erreur.png",
+                    "image/png",
+                    screenshot(
+                        "certif-up.union-prof.asso.fr/inscription",
+                        "",
+                        "[bar] Erreur 500",
+                        "Internal Server Error",
+                    ),
+                ),
+            ),
+            key="other-error-500-screenshot",
+            extra=(("User-Agent", "Evolution 3.52.3"),),
+        ),
+        problem("other", ("exam_reference",)),
+    )
+
+    add(
+        "other-change-address",
+        plain_mail(
+            "other-change-address",
+            addr("Yves Morel", "yves.morel@orange.fr"),
+            ACCUEIL,
+            "Modification de mon adresse",
+            when(2025, 4, 14, 9, 12, 26, "+0200"),
+            t("""
+            Bonjour,
+
+            J'ai déménagé et je n'arrive pas à modifier mon adresse postale dans mon compte
+            Certif-UP : le champ est grisé. Ma convocation pour l'épreuve pratique
+            professionnelle risque d'être envoyée à l'ancienne adresse.
+
+            Ma nouvelle adresse : 5 place du Marché, 67000 Strasbourg.
+            Téléphone : 03 88 21 65 40
+
+            Merci,
+            Yves Morel
+            """),
+        ),
+        problem(
+            "other",
+            note="Moving house is mentioned, but nothing asks not to sit the exam: a registration problem.",
+        ),
+    )
+
+    # A contact form relayed from a noreply address: classified, but never answered.
+    add(
+        "noreply-contact-form",
+        plain_mail(
+            "noreply-contact-form",
+            addr("Site Union Prof", "noreply@union-prof.asso.fr"),
+            ACCUEIL,
+            "[Formulaire de contact] Demande de NUC",
+            when(2025, 4, 28, 8, 0, 12, "+0200"),
+            t("""
+            Nouveau message envoyé depuis le formulaire de contact du site www.union-prof.asso.fr
+
+            Nom et prénom : Lucas Bernard
+            Adresse : 19 rue des Écoles, 35000 Rennes
+            Téléphone : 06 14 52 63 74
+            Épreuve : UP-EC1
+
+            Message :
+            Bonjour, je n'ai jamais reçu mon NUC après mon inscription en 2023. Pouvez-vous me le
+            renvoyer ? Merci.
+            """),
+        ),
+        problem(
+            "nuc_request",
+            no_reply=True,
+            note="From noreply@: no reply is ever sent, whatever the kind.",
+        ),
+    )
+
+    add(
+        "other-validate-button-greyed",
+        plain_mail(
+            "other-validate-button-greyed",
+            "sandrine.p77@gmail.com",
+            ACCUEIL,
+            "bouton valider",
+            when(2025, 5, 27, 13, 37, 0, "+0200"),
+            t("""
+            bonjour
+            je suis bloquée à l'étape du choix des épreuves : le bouton Valider reste grisé quand
+            je coche l'épreuve de connaissances générales. j'ai vidé le cache, rien n'y fait.
+            mon adresse : 8 rue Molière 77100 Meaux
+            merci de votre aide
+            S. Perrot
+            """),
+        ),
+        problem(
+            "other", ("name", "phone"), note="Signed 'S. Perrot': an initial is not a first name."
+        ),
+    )
+
+
+# === main ===
+
+
+def write_all() -> None:
+    """Write every registered mail and its JSON; remove files no longer produced."""
+    produced: set[Path] = set()
+    for entry in CORPUS:
+        folder = OUT / entry.kind
+        folder.mkdir(parents=True, exist_ok=True)
+        eml_path = folder / f"{entry.name}.eml"
+        json_path = folder / f"{entry.name}.json"
+        eml_path.write_bytes(entry.raw)
+        json_path.write_text(
+            json.dumps(entry.expected, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+        produced |= {eml_path, json_path}
+    for path in OUT.rglob("*"):
+        if path.is_file() and path.suffix in (".eml", ".json") and path not in produced:
+            path.unlink()
+
+
+def check_corpus() -> None:
+    """Corpus-wide invariants: unique Message-IDs, size budget, JSON shape."""
+    ids = Counter()
+    for entry in CORPUS:
+        found = re.search(rb"^Message-ID: (<[^>]+>)", entry.raw, re.M)
+        assert found, entry.name
+        ids[found.group(1)] += 1
+        exp = entry.expected
+        assert exp["inbox"] in (ACCUEIL_ROLE, CERTIF_ROLE)
+        assert (exp["kind"] == "bounce") == ("failed_recipient" in exp), entry.name
+    duplicates = [i for i, n in ids.items() if n > 1]
+    assert not duplicates, duplicates
+    total = sum(len(e.raw) for e in CORPUS)
+    assert total < MAX_TOTAL_BYTES, total
+
+
+def main() -> int:
+    problem_reports()
+    check_corpus()
+    write_all()
+    by_kind = Counter(e.kind for e in CORPUS)
+    total = sum(len(e.raw) for e in CORPUS)
+    print(
+        f"{len(CORPUS)} mails, {total} bytes: "
+        + ", ".join(f"{k} {n}" for k, n in sorted(by_kind.items()))
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
