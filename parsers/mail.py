@@ -36,6 +36,7 @@ _ENCODED_WORD = re.compile(r"=\?([^?\s]{1,60})\?([QqBb])\?([^?]*)\?=")
 _ANGLE_ID = re.compile(r"<[^<>]{1,998}>")
 _CID_REF = re.compile(r"""cid:([^"'\s>)]{1,300})""", re.IGNORECASE)
 _BARE_ADDRESS = re.compile(r"[^\s<>\"(),;:@]{1,64}@[^\s<>\"(),;:@]{1,253}")
+_LOCAL_MAILBOX = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _HEADER_LINE = re.compile(rb"[!-9;-~]{1,100}:")
 _UU_BEGIN = re.compile(r"^begin [0-7]{3,4} (\S[^\n]{0,250})$", re.MULTILINE)
 _TEXT_BODY_TYPES = ("text/plain", "text/html")
@@ -126,7 +127,7 @@ def parse_addresses(values: list[str]) -> tuple[Address, ...]:
                 good = [(name, match.group(0).strip("<>\"'"))]
             else:
                 # A local mailbox with no domain: MAILER-DAEMON, postmaster.
-                good = [(n, a) for n, a in pairs if a and " " not in a.strip()]
+                good = [(n, a) for n, a in pairs if _LOCAL_MAILBOX.fullmatch(a.strip())]
         for name, address in good:
             found.append(Address(address=address, name=decode_words(name).strip().strip('"')))
     return tuple(found)
@@ -556,7 +557,8 @@ def _parse(raw: bytes, options: _Options) -> InboundMail:
     for name in ("from", "reply-to", "sender"):
         found = parse_addresses(by_name.get(name, []))
         if found:
-            sender = found[0]
+            # A garbage first From header must not hide a real one after it.
+            sender = next((a for a in found if "@" in a.address), found[0])
             break
     if not by_name.get("from"):
         problems.append("no_from")

@@ -88,7 +88,9 @@ def _plausible_western(text: str) -> bool:
     """True when single-byte decoded text looks like a Western European language."""
     letters = sum(1 for c in text if c.isalpha())
     foreign = sum(1 for c in text if ord(c) > 127)
-    return foreign * 7 <= letters + 1
+    # Accented letters are a minority in French or German even in a short sentence;
+    # Cyrillic or Greek bytes read as Windows-1252 are nearly all non-ASCII.
+    return foreign * 3 <= letters + 1
 
 
 def decode_bytes(data: bytes, charset: str | None, problems: list[str] | None = None) -> str:
