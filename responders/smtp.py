@@ -187,6 +187,14 @@ class SmtpSender:
             raise ConnectionSetupFailure(
                 f"{where}: {_text(exc.smtp_error)}", code=exc.smtp_code, stage="connect"
             ) from exc
+        except UnicodeEncodeError as exc:
+            # smtplib sends AUTH credentials as ASCII only.
+            self._quietly_close(conn)
+            raise ConnectionSetupFailure(
+                f"{where}: the SMTP user name or password has non-ASCII characters, "
+                "which smtplib cannot send",
+                stage="AUTH",
+            ) from exc
         except (OSError, smtplib.SMTPException) as exc:
             # Refused, reset, timed out, TLS handshake or certificate failure, no AUTH.
             self._quietly_close(conn)
@@ -279,6 +287,11 @@ class SmtpSender:
             code, reply = conn.mail(from_addr, options)
             if code == 421:
                 raise _Dropped(f"421 {_text(reply)}")
+            if code == 530:
+                # "Authentication / STARTTLS required": our settings are wrong, and
+                # every message would get the same answer; not this reply's fault.
+                self._rset(conn)
+                raise ConnectionSetupFailure(_text(reply), code=code, stage=stage)
             if code != 250:
                 self._rset(conn)
                 raise _failure(code, reply, stage)
