@@ -307,7 +307,7 @@ def test_spreadsheet_receipt_accepts_objects_and_fills_empty_labels() -> None:
 
 
 def test_spreadsheet_receipt_all_accepted_and_empty_file() -> None:
-    base = {**ORGANISATION, "rejected_rows": [], "annotated_filename": None}
+    base: dict[str, Any] = {**ORGANISATION, "rejected_rows": [], "annotated_filename": None}
     full = render("spreadsheet_receipt", {**base, "summary": {**SUMMARY, "accepted": 12}}).body
     assert "Toutes les lignes du tableau ont été acceptées." in full
     empty = render(
