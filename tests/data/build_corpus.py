@@ -1722,6 +1722,1213 @@ def problem_reports() -> None:
     )
 
 
+# ===========================================================================
+# accueil: deferral requests (SPEC §2.2)
+# ===========================================================================
+
+
+def with_files(
+    key: str,
+    frm: str,
+    subject: str,
+    date: datetime,
+    body: str,
+    files: list[Part],
+    boundary: str,
+    *,
+    to: str = ACCUEIL,
+    charset: str = "utf-8",
+    cte: str = "quoted-printable",
+    **kw: Any,
+) -> bytes:
+    """A text/plain body followed by attached files, in multipart/mixed."""
+    return eml(
+        frm=frm,
+        to=to,
+        subject=subject,
+        date=date,
+        body=multi("mixed", boundary, text(body, charset=charset, cte=cte), *files),
+        key=key,
+        **kw,
+    )
+
+
+def photo(*lines: str) -> bytes:
+    """A phone photo of a paper document (JPEG)."""
+    return picture(list(lines), (440, 420), "JPEG", paper=(228, 224, 212), ink=(25, 25, 40))
+
+
+def deferrals() -> None:
+    cert_besson = pdf(
+        """
+        ## Docteur Hélène Vidal
+        Médecin généraliste
+        24 avenue Jean Médecin - 06000 Nice
+        Tél. 04 93 80 12 12 - N° RPPS 10101234567
+
+        ## CERTIFICAT MÉDICAL
+        Je soussignée, Docteur Hélène Vidal, certifie avoir examiné ce jour
+        Madame Camille BESSON, née le 14/09/1994,
+        et atteste que son état de santé nécessite une intervention chirurgicale
+        et un repos strict du 6 juin au 20 juin 2025 inclus.
+        Certificat établi à la demande de l'intéressée et remis en main propre
+        pour servir et valoir ce que de droit.
+
+        Fait à Nice, le 30 mai 2025
+        Dr H. Vidal (signature et cachet)
+        """,
+        "Certificat médical",
+    )
+    add(
+        "medical-certificate-pdf",
+        with_files(
+            "medical-certificate-pdf",
+            addr("Camille Besson", "camille.besson@gmail.com"),
+            "Demande de report d'inscription - NUC 2024-015530",
+            when(2025, 6, 2, 8, 5, 33, "+0200"),
+            t("""
+            Madame, Monsieur,
+
+            Suite à une intervention chirurgicale prévue le 6 juin, je ne pourrai pas me
+            présenter à l'épreuve pratique professionnelle du 12 juin 2025.
+            Je sollicite donc le report de mon inscription à la session suivante.
+            Vous trouverez ci-joint mon certificat médical.
+
+            Je vous remercie par avance,
+            Camille Besson
+            """),
+            [attach("certificat_medical.pdf", "application/pdf", cert_besson)],
+            "000000000000d4e1a8063691b0c2",
+        ),
+        deferral("medical", True, False, "2024-015530"),
+    )
+
+    arret_haddou = pdf(
+        """
+        ## AVIS D'ARRÊT DE TRAVAIL
+        cerfa n° 10170*07
+        Volet 3 : à adresser par l'assuré à son employeur
+
+        Assuré : HADDOU Karim
+        Arrêt de travail initial
+        Du 02/06/2025 au 20/06/2025 inclus
+        Sorties autorisées : oui, de 10h à 12h et de 16h à 18h
+
+        Médecin prescripteur : Dr Paul Lenoir
+        12 rue Oberkampf, 75011 Paris
+        Identifiant : 751234567
+        Date : 02/06/2025
+        """,
+        "Avis d'arrêt de travail",
+    )
+    add(
+        "medical-sick-leave-notice",
+        with_files(
+            "medical-sick-leave-notice",
+            addr("Karim Haddou", "karim.haddou@laposte.net"),
+            "report épreuve",
+            when(2025, 6, 5, 19, 48, 2, "+0200"),
+            t("""
+            Bonjour,
+
+            Je suis en arrêt maladie depuis le 2 juin et jusqu'au 20 juin, je ne pourrai donc
+            pas passer l'épreuve de connaissances générales le 11 juin. Je demande un report à
+            la prochaine session.
+            Mon NUC : 2023 009876
+            Ci-joint mon avis d'arrêt de travail.
+
+            Karim Haddou
+            """),
+            [attach("arret_travail_haddou.pdf", "application/pdf", arret_haddou)],
+            "----=_Part_1187_2045501.1749145682000",
+        ),
+        deferral(
+            "medical",
+            True,
+            False,
+            "2023-009876",
+            note="A doctor's avis d'arrêt de travail is a medical certificate.",
+        ),
+    )
+
+    ordonnance = pdf(
+        """
+        ## Dr Jean-Marc Keller
+        Médecin généraliste - 3 place Saint-Louis, 57000 Metz
+
+        ## ORDONNANCE
+        Mme Sylvie MARCHAL - le 23/05/2025
+
+        1) Amoxicilline 1 g : 1 comprimé matin et soir pendant 8 jours
+        2) Paracétamol 1 g : 1 comprimé jusqu'à 3 fois par jour si fièvre
+        3) Sirop antitussif : 1 cuillère à soupe 3 fois par jour
+
+        Dr J.-M. Keller
+        """,
+        "Ordonnance",
+    )
+    add(
+        "medical-prescription-only",
+        with_files(
+            "medical-prescription-only",
+            addr("Sylvie Marchal", "sylvie.marchal57@orange.fr"),
+            "Demande de report pour raison médicale",
+            when(2025, 5, 26, 10, 15, 0, "+0200"),
+            t("""
+            Bonjour,
+            Je suis actuellement malade (bronchite sévère) et mon médecin m'a prescrit un
+            traitement lourd. Je ne serai pas en état de passer l'épreuve orale d'entretien le
+            4 juin. Je souhaite reporter mon inscription à la session suivante.
+            Je vous joins l'ordonnance de mon médecin.
+            Cordialement
+            Sylvie Marchal
+            NUC 2024-004418
+            """),
+            [attach("ordonnance.pdf", "application/pdf", ordonnance)],
+            "------------A0B1C2D3E4F5A6B7C8D9E0F1",
+            extra=(THUNDERBIRD,),
+        ),
+        deferral(
+            "medical",
+            False,
+            False,
+            "2024-004418",
+            note="A prescription (ordonnance) is not a medical certificate.",
+        ),
+    )
+
+    convocation_petit = pdf(
+        """
+        ## UNION PROF - SESSION DE JUIN 2025
+        ## CONVOCATION AUX ÉPREUVES
+        Candidat : M. Jordan PETIT
+        NUC : 2024-020931
+        Épreuve : UP-EP2 - Épreuve pratique professionnelle
+        Date : jeudi 12 juin 2025 à 8h30
+        Centre d'épreuves : Lycée professionnel Jean Jaurès
+        12 rue de la Paix, 42000 Saint-Étienne
+        Se présenter 30 minutes avant le début de l'épreuve muni d'une pièce d'identité.
+        """,
+        "Convocation",
+    )
+    add(
+        "medical-convocation-only",
+        with_files(
+            "medical-convocation-only",
+            addr("Jordan Petit", "jordan.petit@gmail.com"),
+            "Absence épreuve du 12 juin",
+            when(2025, 6, 9, 7, 12, 40, "+0200"),
+            t("""
+            Bonjour, je suis malade depuis samedi (grosse fièvre, le médecin passe demain) et je
+            ne pourrai pas venir à l'épreuve du 12 juin. Je voudrais la reporter. Je vous mets ma
+            convocation en pièce jointe.
+            Jordan Petit
+            """),
+            [attach("convocation_UP-EP2.pdf", "application/pdf", convocation_petit)],
+            "000000000000f0e1d2063727a9b1",
+        ),
+        deferral(
+            "medical",
+            False,
+            False,
+            note="Medical reason with only the convocation attached: no justification. The NUC is only inside the PDF, not in the subject or new text: null.",
+        ),
+    )
+
+    attestation = pdf(
+        """
+        ## ATTESTATION SUR L'HONNEUR
+        Je soussignée Laetitia ROCHE, née le 02/03/1990 à Limoges,
+        demeurant 7 rue des Combes, 87000 Limoges,
+        atteste sur l'honneur être souffrante et dans l'incapacité de me présenter
+        à l'épreuve du 2 juin 2025 pour raison médicale.
+        Fait pour servir et valoir ce que de droit.
+
+        Fait à Limoges, le 18/05/2025
+        Signature : L. Roche
+        """,
+        "Attestation sur l'honneur",
+    )
+    add(
+        "medical-sworn-statement",
+        with_files(
+            "medical-sworn-statement",
+            addr("Laetitia Roche", "laetitia.roche@sfr.fr"),
+            "demande de report (raison de santé)",
+            when(2025, 5, 19, 14, 22, 8, "+0200"),
+            t("""
+            Bonjour,
+            Pour des raisons de santé je ne pourrai pas me présenter à l'épreuve de
+            certification complète du 2 juin. Je n'ai pas pu avoir de rendez-vous chez mon
+            médecin avant plusieurs semaines, je vous envoie donc une attestation sur l'honneur.
+            Je souhaite un report à la session de septembre.
+            Merci de votre compréhension,
+            Laetitia Roche
+            NUC : 2024-012077
+            """),
+            [attach("attestation_sur_honneur.pdf", "application/pdf", attestation)],
+            "_002_DB9PR07MB71D3_",
+            extra=(OUTLOOK,),
+        ),
+        deferral(
+            "medical",
+            False,
+            False,
+            "2024-012077",
+            note="The candidate's own attestation sur l'honneur is not a medical certificate.",
+        ),
+    )
+
+    add(
+        "medical-nothing-attached-later",
+        plain_mail(
+            "medical-nothing-attached-later",
+            addr("Vincent Laurent", "vincent.laurent@yahoo.fr"),
+            ACCUEIL,
+            "Report épreuve - hospitalisation",
+            when(2025, 6, 10, 23, 5, 0, "+0200"),
+            t("""
+            Bonsoir,
+
+            J'ai été hospitalisé en urgence hier soir (appendicite) et je ne pourrai pas passer
+            l'épreuve UP-EC1 prévue le 12 juin. Je demande le report de mon inscription à la
+            prochaine session. Je vous enverrai le certificat médical dès ma sortie de l'hôpital.
+
+            NUC 2024-009901
+
+            Vincent Laurent
+            """),
+            cte="base64",
+        ),
+        deferral(
+            "medical",
+            False,
+            False,
+            "2024-009901",
+            note="The certificate is announced for later; nothing is attached.",
+        ),
+    )
+
+    # iPhone style: the photo is an inline part with a filename, not referenced by any HTML.
+    add(
+        "medical-photo-jpeg",
+        eml(
+            frm=addr("Amandine Faure", "amandine.faure@icloud.com"),
+            to=ACCUEIL,
+            subject="Report",
+            date=when(2025, 6, 3, 18, 45, 12, "+0200"),
+            body=multi(
+                "mixed",
+                "Apple-Mail-6F1C2B7A-33D4-4E8B-9A0C-1D2E3F405162",
+                text(
+                    t("""
+                    Bonjour,
+                    Je suis malade et ne pourrai pas me présenter à l'épreuve du 5 juin. Je demande
+                    le report à la session suivante. Voici la photo de mon certificat médical.
+                    Amandine Faure
+                    NUC 2024-013356
+                    """)
+                ),
+                attach(
+                    "IMG_4512.jpeg",
+                    "image/jpeg",
+                    photo(
+                        "Dr Marc Olivier",
+                        "Medecin generaliste - 37000 Tours",
+                        "",
+                        "CERTIFICAT MEDICAL",
+                        "",
+                        "Je soussigne certifie que l'etat de sante",
+                        "de Mme Amandine FAURE ne lui permet pas",
+                        "de se presenter a un examen",
+                        "du 3 au 10 juin 2025 inclus.",
+                        "",
+                        "Fait a Tours le 03/06/2025",
+                    ),
+                    inline=True,
+                ),
+                text("\nEnvoyé de mon iPhone\n", cte="quoted-printable"),
+            ),
+            key="medical-photo-jpeg",
+            extra=(IPHONE,),
+        ),
+        deferral(
+            "medical",
+            True,
+            False,
+            "2024-013356",
+            note="A photo the body presents as the certificate counts as present (flagged for staff to check).",
+        ),
+    )
+
+    add(
+        "medical-scan-png",
+        with_files(
+            "medical-scan-png",
+            addr("Rachid Bensaïd", "r.bensaid@gmail.com"),
+            "Demande de report - certificat",
+            when(2025, 5, 30, 11, 2, 55, "+0200"),
+            t("""
+            Bonjour,
+            Suite à une fracture du poignet je suis dans l'incapacité d'écrire et donc de passer
+            l'épreuve de connaissances générales le 10 juin.
+            Je sollicite un report à la prochaine session.
+            Ci-joint le scan du certificat médical établi par les urgences.
+            Cordialement,
+            Rachid Bensaïd
+            NUC : 2023-018264
+            """),
+            [
+                attach(
+                    "scan_certificat.png",
+                    "image/png",
+                    picture(
+                        [
+                            "CENTRE HOSPITALIER DE CHARTRES - URGENCES",
+                            "",
+                            "CERTIFICAT MEDICAL INITIAL",
+                            "Patient : M. Rachid BENSAID",
+                            "Fracture du poignet droit, immobilisation 6 semaines.",
+                            "Incapacite d'ecrire jusqu'au 10/07/2025.",
+                            "Dr S. Bernier, le 29/05/2025",
+                        ],
+                        (520, 200),
+                        "PNG",
+                        paper=(255, 255, 255),
+                    ),
+                )
+            ],
+            "000000000000e7c3b1063661ab37",
+        ),
+        deferral("medical", True, False, "2023-018264"),
+    )
+
+    add(
+        "medical-text-pasted",
+        plain_mail(
+            "medical-text-pasted",
+            addr("Martine Joly", "martine.joly@wanadoo.fr"),
+            ACCUEIL,
+            "report d'inscription",
+            when(2025, 6, 4, 9, 40, 21, "+0200"),
+            t("""
+            Bonjour,
+
+            Je suis souffrante et ne pourrai pas me rendre à l'épreuve pratique professionnelle.
+            Je n'ai pas de scanner, je vous recopie donc le certificat de mon médecin :
+
+            « Je soussigné, Docteur François Mercier, certifie avoir examiné ce jour Mme Martine
+            Joly et que son état de santé nécessite un arrêt de toute activité du 4 au 18 juin
+            2025. Certificat remis en main propre à l'intéressée pour servir et valoir ce que de
+            droit. Fait à Angers le 4 juin 2025. »
+
+            Je demande le report de mon inscription à la session suivante.
+            Bien cordialement,
+            Martine Joly
+            NUC 2024-006650
+            """),
+        ),
+        deferral(
+            "medical",
+            False,
+            False,
+            "2024-006650",
+            note="Text pasted into the body is not an attachment (SPEC §2.2).",
+        ),
+    )
+
+    cert_chevalier = pdf(
+        """
+        ## Dr Isabelle Roussel - Médecin généraliste
+        8 rue Nationale, 59000 Lille
+
+        ## CERTIFICAT MÉDICAL
+        Je soussignée, Dr Isabelle Roussel, certifie avoir examiné ce jour
+        Mme Élodie CHEVALIER et constaté que son état de santé
+        ne lui permet pas de se présenter à un examen du 3 au 16 juin 2025.
+
+        Lille, le 5 juin 2025
+        """,
+        "Certificat",
+    )
+    add(
+        "medical-followup-certificate-reply",
+        with_files(
+            "medical-followup-certificate-reply",
+            addr("Élodie Chevalier", "elodie.chevalier@gmail.com"),
+            "Re: [UP-2025-000187] Votre demande de report : pièce justificative manquante",
+            when(2025, 6, 6, 16, 30, 44, "+0200"),
+            t("""
+            Bonjour,
+
+            Comme demandé, voici le certificat médical de mon médecin.
+
+            Bonne journée,
+            Élodie Chevalier
+
+            Le mer. 4 juin 2025 à 11:02, Accueil Union Prof <accueil@union-prof.asso.fr> a écrit :
+            > Bonjour,
+            >
+            > Nous avons bien reçu votre demande de report (référence UP-2025-000187).
+            > Pour un motif médical, la demande doit être accompagnée d'un certificat
+            > médical. Merci de nous le transmettre en répondant à ce message.
+            >
+            > L'équipe Accueil
+            >
+            > Le mar. 3 juin 2025 à 20:15, Élodie Chevalier <elodie.chevalier@gmail.com> a écrit :
+            > > Bonjour, je suis malade et ne pourrai pas passer l'épreuve du 12 juin.
+            > > Je demande un report. Mon NUC est 2024-011223.
+            > > Élodie Chevalier
+            """),
+            [attach("certificat.pdf", "application/pdf", cert_chevalier)],
+            "000000000000aa11bb22063771cd09",
+            extra=(
+                ("In-Reply-To", "<up-2025-000187.1.reply@union-prof.asso.fr>"),
+                (
+                    "References",
+                    "<CAeLoDiE3jun2025x7f@mail.gmail.com> <up-2025-000187.1.reply@union-prof.asso.fr>",
+                ),
+            ),
+        ),
+        deferral(
+            "medical",
+            True,
+            False,
+            note="Follow-up bringing the certificate. The NUC is only in the quoted history (null); UP-2025-000187 is a case reference.",
+        ),
+    )
+
+    cert_lambert = pdf(
+        """
+        ## CENTRE HOSPITALIER UNIVERSITAIRE DE BORDEAUX
+        Service de médecine interne - Hôpital Saint-André
+
+        ## CERTIFICAT MÉDICAL D'HOSPITALISATION
+        Je soussigné, Docteur Alain Dufour, praticien hospitalier, certifie que
+        Madame Brigitte LAMBERT est hospitalisée dans le service depuis le 15/05/2025.
+        La durée prévisible de l'hospitalisation n'est pas connue à ce jour.
+
+        Fait à Bordeaux, le 21/05/2025
+        """,
+        "Certificat d'hospitalisation",
+    )
+    add(
+        "medical-refund-hospital",
+        with_files(
+            "medical-refund-hospital",
+            addr("Brigitte Lambert", "brigitte.lambert@orange.fr"),
+            "Annulation inscription et remboursement",
+            when(2025, 5, 22, 15, 10, 3, "+0200"),
+            t("""
+            Madame, Monsieur,
+
+            Je suis hospitalisée depuis le 15 mai pour une durée indéterminée et ne pourrai pas
+            me présenter à l'épreuve orale d'entretien du 3 juin.
+            Je souhaite annuler mon inscription et être remboursée des frais d'inscription.
+            Vous trouverez en pièce jointe le certificat d'hospitalisation établi par le service.
+
+            Avec mes salutations distinguées,
+            Brigitte Lambert
+            NUC 2022-014590
+            """),
+            [attach("certificat_hospitalisation.pdf", "application/pdf", cert_lambert)],
+            "_003_AM9PR04MB82A1_",
+            extra=(OUTLOOK,),
+        ),
+        deferral(
+            "medical",
+            True,
+            True,
+            "2022-014590",
+            note="Asks cancellation and refund with an eligible, justified reason: deferral_received (staff explain only a deferral is possible).",
+        ),
+    )
+
+    cert_texier = pdf(
+        """
+        ## Docteur Olivier Jacquet
+        Chirurgien orthopédiste - Clinique de l'Anjou, 49000 Angers
+
+        ## CERTIFICAT MÉDICAL
+        Je soussigné, Dr Olivier Jacquet, certifie avoir opéré le 9 septembre 2025
+        M. François TEXIER (ligamentoplastie du genou gauche).
+        Son état nécessite un repos avec interdiction de conduire
+        jusqu'au 15 octobre 2025.
+
+        Angers, le 11/09/2025
+        """,
+        "Certificat médical",
+    )
+    add(
+        "medical-cp1252-filename-accent",
+        with_files(
+            "medical-cp1252-filename-accent",
+            addr("François Texier", "francois.texier@hotmail.fr", "windows-1252", "Q"),
+            "Report de l’épreuve – raison médicale",
+            when(2025, 9, 15, 12, 0, 9, "+0200"),
+            t("""
+            Bonjour,
+
+            Je me suis fait opérer du genou la semaine dernière et je ne pourrai pas me déplacer
+            pour l’épreuve pratique professionnelle du 25 septembre. Je vous prie de bien vouloir
+            reporter mon inscription à la session suivante.
+            Vous trouverez ci-joint mon certificat médical.
+
+            Cordialement,
+            François Texier
+            N° de candidat : 2024-027713
+            """),
+            [attach("certificat_médical.pdf", "application/pdf", cert_texier, style="rfc2047")],
+            "_004_PR1P264MB3F2A_",
+            charset="windows-1252",
+            subject_charset="windows-1252",
+            extra=(OUTLOOK,),
+        ),
+        deferral("medical", True, False, "2024-027713"),
+    )
+
+    cert_fontaine = pdf(
+        """
+        ## Dr Céline Bourdon - Médecine générale
+        2 place du Ralliement, 49100 Angers
+        ## CERTIFICAT MÉDICAL
+        Je soussignée, Docteur Céline Bourdon, certifie que l'état de santé de
+        Mme Julie FONTAINE (entorse grave de la cheville droite) nécessite
+        un arrêt de travail et une immobilisation jusqu'au 5 octobre 2025.
+        Angers, le 17/09/2025
+        """,
+        "Certificat médical",
+    )
+    add(
+        "medical-no-refund-negation",
+        with_files(
+            "medical-no-refund-negation",
+            addr("Julie Fontaine", "julie.fontaine@free.fr"),
+            "Demande de report - NUC 2023-016402",
+            when(2025, 9, 18, 8, 20, 30, "+0200"),
+            t("""
+            Bonjour,
+
+            Suite à une chute, je suis immobilisée (entorse grave de la cheville) et mon médecin
+            m'a arrêtée jusqu'au 5 octobre. Je ne pourrai donc pas passer l'épreuve de
+            connaissances générales du 25 septembre.
+            Je ne demande ni annulation ni remboursement : je souhaite seulement que mon
+            inscription soit reportée à la session suivante.
+            Ci-joint le certificat médical.
+
+            Merci d'avance,
+            Julie Fontaine
+            """),
+            [attach("Certificat Fontaine.pdf", "application/pdf", cert_fontaine)],
+            "------------7A1B2C3D4E5F6A7B8C9D0E1F",
+            extra=(THUNDERBIRD,),
+        ),
+        deferral(
+            "medical",
+            True,
+            False,
+            "2023-016402",
+            note="'annulation' and 'remboursement' appear only to say they are NOT asked: asks_refund false.",
+        ),
+    )
+
+    cert_pereira = pdf(
+        """
+        ## Dr Thomas Nguyen - Médecin généraliste
+        15 rue du Faubourg Saint-Antoine, 75011 Paris
+        ## CERTIFICAT MÉDICAL
+        Je soussigné, Dr Thomas Nguyen, certifie avoir examiné ce jour
+        Mme Ana PEREIRA, qui présente un syndrome grippal fébrile.
+        Son état de santé nécessite un arrêt de travail du 8 au 15 juin 2025.
+        Paris, le 8 juin 2025
+        """,
+        "Medical certificate",
+    )
+    add(
+        "medical-english-flu",
+        with_files(
+            "medical-english-flu",
+            addr("Ana Pereira", "ana.pereira.pt@gmail.com"),
+            "Request to postpone my exam",
+            when(2025, 6, 8, 20, 0, 40, "+0100"),
+            t("""
+            Dear Sir or Madam,
+
+            I have the flu with a high fever and my doctor told me to stay at home until 15 June,
+            so I cannot attend the Épreuve orale d'entretien on 11 June.
+            I would like to postpone my registration to the next session. Please find attached my
+            medical certificate.
+
+            My NUC is 2024-030015.
+
+            Kind regards,
+            Ana Pereira
+            """),
+            [attach("medical_certificate.pdf", "application/pdf", cert_pereira)],
+            "000000000000c9d8e70637a4f012",
+        ),
+        deferral("medical", True, False, "2024-030015"),
+    )
+
+    add(
+        "medical-refund-only-no-document",
+        plain_mail(
+            "medical-refund-only-no-document",
+            addr("Didier Masson", "didier.masson@gmail.com"),
+            ACCUEIL,
+            "remboursement",
+            when(2025, 6, 11, 21, 30, 5, "+0200"),
+            t("""
+            Bonjour,
+            je suis malade depuis une semaine et je ne pourrai pas venir passer l'épreuve
+            demain. Je voudrais être remboursé des frais d'inscription svp.
+            Didier Masson
+            2023-021117
+            """),
+        ),
+        deferral(
+            "medical",
+            False,
+            True,
+            "2023-021117",
+            note="Only a refund is asked, but the reason is eligible: deferral_missing_justification (SPEC §2.2).",
+        ),
+    )
+
+    refus_morin = pdf(
+        """
+        ## BATIPRO CONSTRUCTION SAS
+        15 rue de l'Industrie - 69800 Saint-Priest
+
+        Monsieur Sébastien MORIN
+        Saint-Priest, le 12 mai 2025
+
+        Objet : votre demande de congé pour examen
+
+        Monsieur,
+        Nous avons bien reçu votre demande de congé pour examen du 12 juin 2025.
+        En raison d'un surcroît exceptionnel d'activité sur nos chantiers, nous sommes
+        au regret de ne pas pouvoir y donner une suite favorable à cette date.
+        Nous vous prions d'agréer, Monsieur, l'expression de nos salutations distinguées.
+
+        Claire Dumont, Directrice des ressources humaines
+        """,
+        "Refus de congé pour examen",
+    )
+    add(
+        "employer-refusal-letter-pdf",
+        with_files(
+            "employer-refusal-letter-pdf",
+            addr("Sébastien Morin", "sebastien.morin@gmail.com"),
+            "Demande de report - refus congé examen",
+            when(2025, 5, 15, 12, 45, 18, "+0200"),
+            t("""
+            Bonjour,
+
+            Mon employeur a refusé ma demande de congé pour examen pour l'épreuve pratique
+            professionnelle du 12 juin (surcroît d'activité). Je vous transmets en pièce jointe
+            son courrier de refus et je vous demande de bien vouloir reporter mon inscription à
+            la session suivante.
+
+            Cordialement,
+            Sébastien Morin
+            NUC : 2024-017740
+            """),
+            [attach("courrier_refus_conge.pdf", "application/pdf", refus_morin)],
+            "000000000000b3a2f1063540c9d8",
+        ),
+        deferral("employer_refusal", True, False, "2024-017740"),
+    )
+
+    employer_mail = plain_mail(
+        "employer-forwarded-rfc822/inner",
+        addr("Thierry Garnier", "t.garnier@pharmacie-centrale-vannes.fr"),
+        addr("Aline Barbier", "aline.barbier@orange.fr"),
+        "Votre demande de congé pour examen",
+        when(2025, 5, 27, 18, 2, 0, "+0200"),
+        t("""
+        Bonjour Aline,
+
+        Je fais suite à ta demande de congé pour examen du 11 juin. Avec le départ de Julie et
+        les congés d'été, je ne peux malheureusement pas te libérer ce jour-là. Je suis désolé,
+        je ne peux pas accepter ta demande de congé pour cette date.
+        Tu pourras te présenter à la session suivante, je m'engage à te libérer.
+
+        Thierry Garnier
+        Pharmacien titulaire - Pharmacie Centrale, Vannes
+        """),
+    )
+    add(
+        "employer-forwarded-rfc822",
+        eml(
+            frm=addr("Aline Barbier", "aline.barbier@orange.fr"),
+            to=ACCUEIL,
+            subject="TR: Refus de congé",
+            date=when(2025, 5, 28, 10, 5, 47, "+0200"),
+            body=multi(
+                "mixed",
+                "----=_Part_4410_19931.1748419547",
+                text(
+                    t("""
+                    Bonjour,
+                    Mon employeur refuse de me libérer pour l'épreuve du 11 juin. Je vous transfère
+                    son mail en pièce jointe. Je souhaite reporter mon inscription à la session
+                    suivante.
+                    Aline Barbier
+                    NUC 2023-012268
+                    """)
+                ),
+                forwarded(employer_mail),
+            ),
+            key="employer-forwarded-rfc822",
+        ),
+        deferral(
+            "employer_refusal",
+            True,
+            False,
+            "2023-012268",
+            note="The employer's refusal mail forwarded as message/rfc822 counts as the justification.",
+        ),
+    )
+
+    report_kaci = pdf(
+        """
+        ## CLINIQUE DU PARC
+        Direction des Ressources Humaines
+        155 boulevard Stalingrad, 69006 Lyon
+
+        Lyon, le 5 septembre 2025
+        Madame Samia KACI
+
+        Objet : demande de report de votre congé pour examen
+
+        Madame,
+        Vous nous avez sollicités pour un congé pour examen le 25 septembre 2025.
+        Compte tenu des nécessités du service (absence de trois infirmières au bloc
+        opératoire), nous vous demandons de bien vouloir reporter ce congé à la session
+        suivante. Nous nous engageons à vous l'accorder lors de la prochaine session.
+
+        Hélène Rivière, Directrice des Ressources Humaines
+        """,
+        "Demande de report",
+    )
+    add(
+        "employer-hr-on-behalf-postponement-letter",
+        with_files(
+            "employer-hr-on-behalf-postponement-letter",
+            addr("Direction des Ressources Humaines - Clinique du Parc", "drh@clinique-du-parc.fr"),
+            "Demande de report d'inscription - Mme Samia Kaci",
+            when(2025, 9, 8, 14, 0, 0, "+0200"),
+            t("""
+            Madame, Monsieur,
+
+            Notre salariée, Mme Samia Kaci (NUC 2024-025548), est inscrite à l'épreuve orale
+            d'entretien du 25 septembre 2025. En raison des nécessités du service, nous lui avons
+            demandé de reporter son congé pour examen.
+            Vous trouverez ci-joint notre courrier de demande de report. Nous vous remercions de
+            bien vouloir reporter son inscription à la session suivante.
+
+            Veuillez agréer, Madame, Monsieur, nos salutations distinguées.
+
+            Hélène Rivière
+            Directrice des Ressources Humaines
+            Clinique du Parc - 155 boulevard Stalingrad, 69006 Lyon
+            """),
+            [attach("Demande report conge examen - S. Kaci.pdf", "application/pdf", report_kaci)],
+            "_005_VI1PR09MB4E2B_",
+            extra=(OUTLOOK,),
+        ),
+        deferral(
+            "employer_refusal",
+            True,
+            False,
+            "2024-025548",
+            note="The employer writes for its employee; its letter asking for the postponement is the required document.",
+        ),
+    )
+
+    marchand_plain = t("""
+    Bonjour,
+
+    Ma responsable a refusé mon congé pour examen pour le 12 juin, il y a trop de monde en
+    congés ce mois-ci. Je souhaiterais donc reporter mon inscription à l'épreuve UP-EC1 à la
+    session suivante. Je lui ai demandé de me faire un courrier mais je ne l'ai pas encore.
+
+    NUC 2024-019921
+
+    Kevin Marchand
+    Préparateur de commandes
+    Logistique Ouest - 4 rue des Entrepôts, 35131 Chartres-de-Bretagne
+    """)
+    marchand_html = t("""
+    <html><head><meta charset="utf-8"></head><body style="font-family:Calibri">
+    <p>Bonjour,</p>
+    <p>Ma responsable a refusé mon congé pour examen pour le 12 juin, il y a trop de monde en
+    congés ce mois-ci. Je souhaiterais donc reporter mon inscription à l'épreuve UP-EC1 à la
+    session suivante. Je lui ai demandé de me faire un courrier mais je ne l'ai pas encore.</p>
+    <p>NUC 2024-019921</p>
+    <table><tr><td><img src="cid:logo-lo@signature" alt="Logistique Ouest"></td>
+    <td>Kevin Marchand<br>Préparateur de commandes<br>Logistique Ouest - 4 rue des Entrepôts,
+    35131 Chartres-de-Bretagne</td></tr></table>
+    </body></html>
+    """)
+    add(
+        "employer-refusal-inline-logo-only",
+        eml(
+            frm=addr("Kevin Marchand", "k.marchand@logistique-ouest.fr"),
+            to=ACCUEIL,
+            subject="Report inscription",
+            date=when(2025, 5, 20, 9, 17, 26, "+0200"),
+            body=multi(
+                "related",
+                "_006_related_LO_",
+                multi(
+                    "alternative", "_006_alt_LO_", text(marchand_plain), text(marchand_html, "html")
+                ),
+                attach(
+                    "logo_lo.png",
+                    "image/png",
+                    logo("LOGISTIQUE OUEST"),
+                    inline=True,
+                    cid="logo-lo@signature",
+                ),
+                params=' type="multipart/alternative";',
+            ),
+            key="employer-refusal-inline-logo-only",
+            extra=(OUTLOOK,),
+        ),
+        deferral(
+            "employer_refusal",
+            False,
+            False,
+            "2024-019921",
+            note="The only image is the signature logo (inline, Content-ID): no document attached.",
+        ),
+    )
+
+    add(
+        "employer-mail-pasted-inline",
+        plain_mail(
+            "employer-mail-pasted-inline",
+            addr("Sandra Mallet", "sandra.mallet@hotmail.fr"),
+            ACCUEIL,
+            "TR: Congé examen",
+            when(2025, 6, 2, 13, 25, 11, "+0200"),
+            t("""
+            Bonjour,
+            Mon employeur refuse mon congé pour examen, voir son mail ci-dessous. Je souhaite
+            reporter mon inscription.
+            Sandra Mallet
+            NUC : 2024-008837
+
+            ________________________________
+            De : Laurent Petitjean <l.petitjean@hotel-les-pins.fr>
+            Envoyé : lundi 2 juin 2025 11:47
+            À : Sandra Mallet <sandra.mallet@hotmail.fr>
+            Objet : Congé examen
+
+            Bonjour Sandra,
+            Je ne peux pas te donner ton congé pour examen le 12 juin, c'est le week-end du
+            congrès et l'hôtel est complet. Désolé.
+            Laurent Petitjean
+            Directeur - Hôtel Les Pins
+            """),
+        ),
+        deferral(
+            "employer_refusal",
+            False,
+            False,
+            "2024-008837",
+            note="The employer's mail is forwarded inline, in the body: not an attachment.",
+        ),
+    )
+
+    recu_renard = pdf(
+        """
+        ## UNION PROF - CENTRE D'ÉPREUVES DE LILLE
+        ## REÇU DE PAIEMENT
+        Reçu n° LI-25-00942
+        Candidat : M. Mickaël RENARD
+        Frais d'inscription - session de septembre 2025
+        Montant : 120,00 EUR - réglé par virement le 04/07/2025
+        """,
+        "Reçu",
+    )
+    add(
+        "employer-refusal-payment-receipt",
+        with_files(
+            "employer-refusal-payment-receipt",
+            addr("Mickaël Renard", "mickael.renard@gmail.com"),
+            "report session septembre",
+            when(2025, 9, 10, 17, 40, 2, "+0200"),
+            t("""
+            Bonjour,
+            Mon patron m'a refusé le congé pour examen pour le 24 septembre. Je voudrais
+            reporter à la session suivante. Je vous joins le justificatif.
+            Mickaël Renard
+            NUC 2024-028890
+            """),
+            [attach("justificatif.pdf", "application/pdf", recu_renard)],
+            "000000000000a9b8c7063f10e2d4",
+        ),
+        deferral(
+            "employer_refusal",
+            False,
+            False,
+            "2024-028890",
+            note="Called 'justificatif', but by its content it is a payment receipt, not the employer's letter.",
+        ),
+    )
+
+    add(
+        "employer-letter-photo",
+        with_files(
+            "employer-letter-photo",
+            addr("Ludovic Henry", "ludovic.henry@gmail.com"),
+            "report épreuve - refus employeur",
+            when(2025, 9, 12, 20, 30, 59, "+0200"),
+            t("""
+            Bonjour,
+            Mon employeur refuse de m'accorder le congé pour examen pour le 25 septembre. Je vous
+            envoie la photo de la lettre de refus qu'il m'a remise.
+            Je demande le report à la session suivante.
+            Ludovic Henry
+            NUC 2024-029903
+            """),
+            [
+                attach(
+                    "20250912_202611.jpg",
+                    "image/jpeg",
+                    photo(
+                        "GARAGE HENRIOT SARL",
+                        "Route de Dole - 39100 Foucherans",
+                        "",
+                        "Objet : refus de conge pour examen",
+                        "",
+                        "Monsieur Henry,",
+                        "Nous ne pouvons pas vous accorder le conge",
+                        "pour examen demande pour le 25/09/2025.",
+                        "",
+                        "P. Henriot, gerant",
+                    ),
+                )
+            ],
+            "000000000000c1d2e3063f4a5b6c",
+            extra=(("X-Mailer", "Samsung Mail"),),
+        ),
+        deferral(
+            "employer_refusal",
+            True,
+            False,
+            "2024-029903",
+            note="A photo the body presents as the refusal letter counts as present (flagged for staff).",
+        ),
+    )
+
+    faire_part = pdf(
+        """
+        ## Manon & Julien
+        ont la joie de vous annoncer leur mariage
+        le samedi 14 juin 2025 à 15 heures
+        en la mairie de Chambéry.
+        La cérémonie sera suivie d'un vin d'honneur au Domaine des Saules.
+        """,
+        "Faire-part",
+    )
+    add(
+        "other-wedding-refund",
+        with_files(
+            "other-wedding-refund",
+            addr("Manon Lefèvre", "manon.lefevre@gmail.com"),
+            "Annulation / report inscription",
+            when(2025, 4, 2, 21, 10, 37, "+0200"),
+            t("""
+            Bonjour,
+
+            Je me marie le 14 juin et je viens de m'apercevoir que l'épreuve pratique
+            professionnelle tombe le même jour ! Est-il possible de reporter mon inscription à
+            la session de septembre ? Sinon je souhaiterais être remboursée.
+            Je vous joins le faire-part.
+
+            Merci beaucoup,
+            Manon Lefèvre
+            NUC 2024-014409
+            """),
+            [attach("faire-part.pdf", "application/pdf", faire_part)],
+            "000000000000f1e2d3063294a8b7",
+        ),
+        deferral(
+            "other",
+            False,
+            True,
+            "2024-014409",
+            note="A wedding is not an eligible reason; no document is required, so justification_present is false.",
+        ),
+    )
+
+    add(
+        "other-holiday-abroad",
+        plain_mail(
+            "other-holiday-abroad",
+            addr("Frédéric Aubert", "fred.aubert@free.fr"),
+            ACCUEIL,
+            "Report épreuve juin",
+            when(2025, 5, 5, 8, 50, 14, "+0200"),
+            t("""
+            Bonjour, j'ai réservé un voyage au Canada du 5 au 20 juin (réservé avant de connaître
+            la date de l'épreuve). Pourriez-vous reporter mon inscription à l'épreuve UP-EO3 à
+            septembre ? Merci. Frédéric Aubert, NUC 2023-020054
+            """),
+        ),
+        deferral("other", False, False, "2023-020054"),
+    )
+
+    add(
+        "other-moving-reunion-cancel",
+        plain_mail(
+            "other-moving-reunion-cancel",
+            addr("Josiane Payet", "josiane.payet@wanadoo.fr"),
+            ACCUEIL,
+            "annulation inscription",
+            when(2025, 5, 12, 7, 30, 0, "+0400"),
+            t("""
+            Bonjour,
+            Je déménage à La Réunion fin mai pour raisons familiales et je ne pourrai pas passer
+            l'épreuve à Montpellier en juin. Je souhaite annuler mon inscription.
+            Josiane Payet
+            NUC 2024-010776
+            """),
+        ),
+        deferral(
+            "other",
+            False,
+            True,
+            "2024-010776",
+            note="A cancellation request: asks_refund true; moving house is not eligible.",
+        ),
+    )
+
+    add(
+        "other-transport-strike",
+        plain_mail(
+            "other-transport-strike",
+            addr("Thomas Weber", "thomas.weber67@gmail.com"),
+            ACCUEIL,
+            "Grève SNCF - épreuve du 12 juin",
+            when(2025, 6, 11, 19, 2, 48, "+0200"),
+            t("""
+            Bonsoir,
+            Avec la grève SNCF annoncée demain, je n'ai aucun train pour aller à Nancy passer
+            l'épreuve de connaissances générales. Est-il possible de reporter mon passage à la
+            prochaine session ?
+            Thomas Weber
+            NUC 2024-022675
+            """),
+        ),
+        deferral("other", False, False, "2024-022675"),
+    )
+
+    add(
+        "other-bereavement",
+        plain_mail(
+            "other-bereavement",
+            addr("Nadège Colin", "nadege.colin@sfr.fr"),
+            ACCUEIL,
+            "Demande de report",
+            when(2025, 6, 6, 10, 0, 26, "+0200"),
+            t("""
+            Bonjour,
+
+            Mon père est décédé mardi et les obsèques auront lieu le jour de l'épreuve orale
+            d'entretien, le 11 juin. Je vous demande de bien vouloir reporter mon inscription à
+            la session suivante.
+
+            Je vous remercie de votre compréhension.
+            Nadège Colin
+            NUC : 2023-015589
+            """),
+        ),
+        deferral(
+            "other",
+            False,
+            False,
+            "2023-015589",
+            note="A bereavement is not one of the two eligible reasons (SPEC §2.2).",
+        ),
+    )
+
+    add(
+        "unspecified-postpone-short",
+        plain_mail(
+            "unspecified-postpone-short",
+            "yanis.b@gmail.com",
+            ACCUEIL,
+            "report",
+            when(2025, 5, 14, 12, 12, 12, "+0200"),
+            "Bonjour je souhaiterais reporter mon inscription à la prochaine session svp. NUC 2024-021436. Merci\n",
+            cte="8bit",
+        ),
+        deferral("unspecified", False, False, "2024-021436"),
+    )
+
+    add(
+        "unspecified-cancel-refund",
+        plain_mail(
+            "unspecified-cancel-refund",
+            addr("Christophe Guérin", "c.guerin@laposte.net"),
+            ACCUEIL,
+            "Annulation de mon inscription",
+            when(2025, 4, 17, 16, 41, 9, "+0200"),
+            t("""
+            Madame, Monsieur,
+            Je souhaite annuler mon inscription à la Certification complète et obtenir le
+            remboursement des 150 € de frais d'inscription.
+            Merci de me confirmer l'annulation.
+            Christophe Guérin
+            NUC 2023-004488
+            """),
+        ),
+        deferral("unspecified", False, True, "2023-004488"),
+    )
+
+    convocation_dupuis = pdf(
+        """
+        ## UNION PROF - SESSION DE SEPTEMBRE 2025
+        ## CONVOCATION AUX ÉPREUVES
+        Candidate : Mme Marion DUPUIS
+        NUC : 2024-024417
+        Épreuve : UP-EC1 - Épreuve de connaissances générales
+        Date : mercredi 24 septembre 2025 à 9h00
+        Centre d'épreuves : CFA des métiers, 5 rue Ampère, 31000 Toulouse
+        """,
+        "Convocation",
+    )
+    add(
+        "unspecified-convocation-attached",
+        with_files(
+            "unspecified-convocation-attached",
+            addr("Marion Dupuis", "marion.dupuis@gmail.com"),
+            "Report de mon épreuve",
+            when(2025, 9, 2, 11, 11, 11, "+0200"),
+            t("""
+            Bonjour,
+            Je ne pourrai pas être présente à l'épreuve du 24 septembre. Pouvez-vous reporter
+            mon inscription à la prochaine session ? Je vous joins ma convocation.
+            Bonne journée,
+            Marion Dupuis
+            """),
+            [attach("Convocation.pdf", "application/pdf", convocation_dupuis)],
+            "000000000000d2c3b4063e9f8a7b",
+        ),
+        deferral(
+            "unspecified",
+            False,
+            False,
+            note="No reason given. The NUC is only inside the attached convocation: null.",
+        ),
+    )
+
+
 # === main ===
 
 
@@ -1761,6 +2968,7 @@ def check_corpus() -> None:
 
 def main() -> int:
     problem_reports()
+    deferrals()
     check_corpus()
     write_all()
     by_kind = Counter(e.kind for e in CORPUS)
