@@ -32,17 +32,26 @@ _MESSAGE_ID = re.compile(r"<[^<>\s]{1,500}>")
 _FIELD = re.compile(r"([A-Za-z][A-Za-z0-9-]{0,60})[ \t]*:[ \t]*(.*)")
 
 
+def _block_text(block: Message) -> str:
+    """One parsed field block back as text, without the generator (it can choke on 8-bit)."""
+    lines = [f"{name}: {value}" for name, value in block.raw_items()]
+    body = getattr(block, "_payload", "")
+    if isinstance(body, str) and body.strip():
+        lines.append(body)
+    return "\n".join(lines) + "\n"
+
+
 def part_text(part: Message) -> str:
     """The body of a status part as text, undoing a transfer encoding servers add."""
     # The private attribute keeps raw bytes as surrogate escapes (get_payload() does not).
     payload = getattr(part, "_payload", "")
     if isinstance(payload, list):
         # compat32 parses message/delivery-status into one Message per field block.
-        text = "\n".join(sub.as_string() for sub in payload if isinstance(sub, Message))
+        text = "\n".join(_block_text(sub) for sub in payload if isinstance(sub, Message))
     else:
         text = payload if isinstance(payload, str) else ""
     encoding = str(part.get("content-transfer-encoding", "")).strip().lower()
-    raw = text.encode("ascii", "surrogateescape")
+    raw = text.encode("utf-8", "surrogateescape")
     try:
         if encoding == "base64":
             raw = binascii.a2b_base64(raw + b"==")

@@ -284,10 +284,13 @@ class _Walker:
             if not dsn.has_status_fields(text) and not forwarded:
                 body.plain.append(text)
             return
-        if ctype in _MESSAGE_TYPES and isinstance(payload, list) and depth < MAX_MESSAGE_DEPTH:
-            self._forwarded(part, payload, depth, forwarded)
-            return
-        self._leaf(part, ctype, body, forwarded)
+        try:
+            if ctype in _MESSAGE_TYPES and isinstance(payload, list) and depth < MAX_MESSAGE_DEPTH:
+                self._forwarded(part, payload, depth, forwarded)
+            else:
+                self._leaf(part, ctype, body, forwarded)
+        except Exception as exc:  # one unreadable part must not cost the rest of the mail
+            self.problems.append(f"part_unreadable: {ctype}: {type(exc).__name__}: {exc}"[:300])
 
     def _leaf(self, part: Message, ctype: str, body: _Body, forwarded: bool) -> None:
         problems: list[str] = []
@@ -370,7 +373,7 @@ class _Walker:
             data = b""
         if encoding in ("base64", "quoted-printable") and inner is not None:
             # Some clients encode the forwarded mail; compat32 then sees no headers.
-            encoded = inner.as_string().strip().encode("ascii", "surrogateescape")
+            encoded = data.strip()
             try:
                 if encoding == "base64":
                     data = binascii.a2b_base64(encoded)
@@ -412,12 +415,12 @@ class _Walker:
                 continue
             try:
                 decoded += binascii.a2b_uu(line)
-            except binascii.Error:
+            except (binascii.Error, ValueError):
                 # Trailing garbage on a line is common: decode what the length byte says.
                 try:
                     nbytes = (((ord(line[0]) - 32) & 63) * 4 + 5) // 3
                     decoded += binascii.a2b_uu(line[:nbytes])
-                except (binascii.Error, IndexError):
+                except (binascii.Error, ValueError, IndexError):
                     self.problems.append("uuencode_bad_line")
         name = match.group(1).strip()
         self._add_file(None, "application/octet-stream", bytes(decoded), name, "", forwarded, [])
@@ -573,7 +576,10 @@ def _parse(raw: bytes, options: _Options) -> InboundMail:
     html = "\n".join(body.html) if body.html else None
     report: DeliveryReport | None = None
     if walker.reports:
-        report = dsn.parse_report(walker.reports[0])
+        try:
+            report = dsn.parse_report(walker.reports[0])
+        except Exception as exc:  # a report is a part of the mail: keep the rest
+            problems.append(f"report_unreadable: {type(exc).__name__}: {exc}"[:300])
     parts = split_reply(text)
     problems.extend(p for p in dict.fromkeys(header_problems))
     problems.extend(walker.problems)
