@@ -406,6 +406,7 @@ _SEPARATORS = frozenset(
 )
 _ATTRIBUTION_START = re.compile(r"(?:le|on|am|el|il)\s", re.IGNORECASE)
 _ATTRIBUTION_END = re.compile(r"(?:a ecrit|wrote|schrieb|escribio|ha scritto)\s*:?$")
+_DATE_OR_TIME = re.compile(r"\d{1,2}:\d{2}|\b(?:19|20)\d{2}\b")
 _HEADER_FROM = ("de:", "de :", "from:", "from :", "von:")
 _HEADER_DATE = ("envoye:", "envoye :", "sent:", "sent :", "date:", "date :", "gesendet:")
 _HEADER_TO = ("a:", "a :", "to:", "to :", "objet:", "objet :", "subject:", "subject :", "an:")
@@ -466,40 +467,68 @@ def _is_attribution(line: str, following: str | None) -> bool:
     return False
 
 
+def _header_kind(line: str) -> str | None:
+    """Which mail header a history line names (``from``, ``date``, ``to``), if any."""
+    key = _header_key(line)
+    if key.startswith(_HEADER_FROM):
+        return "from"
+    if key.startswith(_HEADER_DATE):
+        return "date"
+    if key.startswith(_HEADER_TO):
+        return "to"
+    if key.startswith(_HEADER_CC):
+        return "cc"
+    return None
+
+
 def _is_header_block(lines: list[str], index: int) -> bool:
-    """An Outlook-style ``De : / Envoyé : / À : / Objet :`` block starting at ``index``."""
-    if not _header_key(lines[index]).startswith(_HEADER_FROM):
+    """A ``De : / Envoyé : / À : / Objet :`` block (any order) starting at ``index``."""
+    if _header_kind(lines[index]) is None:
         return False
-    seen_date = seen_to = False
-    for line in lines[index + 1 : index + 8]:
-        key = _header_key(line)
-        if key.startswith(_HEADER_DATE):
-            seen_date = True
-        elif key.startswith(_HEADER_TO):
-            seen_to = True
-        if seen_date and seen_to:
-            return True
-    return False
+    kinds = set()
+    for line in lines[index : index + 8]:
+        kind = _header_kind(line)
+        if kind is not None:
+            kinds.add(kind)
+    return {"from", "date", "to"} <= kinds
 
 
-def _history_start(lines: list[str]) -> tuple[int, bool]:
-    """Index of the first line of quoted history, and whether it is a ``>`` quote."""
+def _ends_attribution(line: str) -> bool:
+    """A line that introduces a quote in any language: ``... <a@b> a écrit :``, ``...:``."""
+    stripped = line.rstrip()
+    return stripped.endswith(":") and (
+        "@" in stripped or _DATE_OR_TIME.search(stripped) is not None
+    )
+
+
+def _history_start(lines: list[str]) -> tuple[int, str, int]:
+    """Where the quoted history starts: (index, kind, attribution lines).
+
+    ``kind`` is ``quote`` for ``>`` lines, ``attribution`` for a ``Le ... a écrit :``
+    line, ``header`` for separators and header blocks, ``none`` when nothing is quoted.
+    """
     count = len(lines)
+    previous = -1
     for index, line in enumerate(lines):
         stripped = line.lstrip()
         if not stripped:
             continue
         if stripped.startswith(">"):
-            return index, True
+            # An attribution in another language: the line just before the quote.
+            if previous >= 0 and _ends_attribution(lines[previous][:_LINE_CAP]):
+                return previous, "attribution", index - previous
+            return index, "quote", 0
         head = stripped[:_LINE_CAP]
         following = lines[index + 1] if index + 1 < count else None
         if _is_attribution(head, following):
-            return index, False
+            single = _ATTRIBUTION_END.search(fold(head).rstrip()) is not None
+            return index, "attribution", 1 if single else 2
         if head[0] in "-_=*BDbdM" and _is_separator(fold(head)):
-            return index, False
-        if head[0] in "DFVdfv*" and _is_header_block(lines, index):
-            return index, False
-    return count, False
+            return index, "header", 0
+        if head[0] in "DFVSTOAEdfvstoae*ÀÉ" and _is_header_block(lines, index):
+            return index, "header", 0
+        previous = index
+    return count, "none", 0
 
 
 def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
@@ -536,31 +565,37 @@ def split_reply(text: str) -> ReplyParts:
     if not text:
         return ReplyParts("", "", "")
     lines = text.split("\n")
-    start, is_quote = _history_start(lines)
+    start, kind, attribution = _history_start(lines)
     new_lines = lines[:start]
     quoted_lines = lines[start:]
-    if is_quote:
+    if kind == "attribution":
+        after = [line for line in lines[start + attribution :] if line.strip()]
+        if after and _quoted(after[0]):
+            kind = "quote"
+    if kind == "quote":
         # Interleaved answers: unquoted lines after a ">" block are the sender's own,
         # up to the next reply header (the rest is older history).
-        rest_start, _ = _history_start([line for line in quoted_lines if not _quoted(line)])
+        history = lines[start : start + attribution]
+        body = lines[start + attribution :]
+        unquoted = [line for line in body if not _quoted(line)]
+        rest_start = _history_start(unquoted)[0]
         own: list[str] = []
-        history: list[str] = []
         unquoted_seen = 0
-        for line in quoted_lines:
+        for line in body:
             if _quoted(line):
                 history.append(line)
-            else:
-                if unquoted_seen >= rest_start:
-                    history.append(line)
-                else:
-                    own.append(line)
-                unquoted_seen += 1
+                continue
+            (history if unquoted_seen >= rest_start else own).append(line)
+            unquoted_seen += 1
         if any(line.strip() for line in own):
             new_lines = new_lines + own
             quoted_lines = history
-    body, signature = _split_signature(new_lines)
+    body_lines, signature = _split_signature(new_lines)
+    # Separator rules left above a quoted header block are not text.
+    while body_lines and not body_lines[-1].strip(" -_=*\t\xa0"):
+        body_lines.pop()
     return ReplyParts(
-        "\n".join(body).strip(),
+        "\n".join(body_lines).strip(),
         "\n".join(quoted_lines).strip(),
         "\n".join(signature).strip(),
     )
