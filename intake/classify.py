@@ -18,7 +18,7 @@ from intake.classification import (
 )
 from intake.config import Config
 from intake.rules import robots, topics
-from intake.rules.context import Context, make_context
+from intake.rules.context import MAX_OWN_TEXT, Context, make_context, own_text
 from intake.rules.documents import classify_attachments, is_spreadsheet
 from intake.rules.kinds import KIND_RULES
 from intake.rules.replies import reply_blocked, reply_template
@@ -147,9 +147,10 @@ def _nuc(ctx: Context) -> str | None:
     from intake.rules.fields import find_nuc
 
     mail = ctx.mail
-    own = mail.new_text if (mail.new_text or mail.quoted_text) else mail.text
     return find_nuc(
-        [mail.subject, own, mail.signature], ctx.config.nuc.pattern, ctx.config.nuc.format
+        [mail.subject[:1000], own_text(mail), mail.signature[:MAX_OWN_TEXT]],
+        ctx.config.nuc.pattern,
+        ctx.config.nuc.format,
     )
 
 

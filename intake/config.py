@@ -151,8 +151,9 @@ class RepliesConfig(_Model):
         "^do[-_.]?not[-_.]?reply",
         "^ne[-_.]?pas[-_.]?repondre",
         "^mailer-daemon$",
-        "^postmaster$",
+        "^post_?master$",
         "^bounces?[-+.]",
+        "^abuse$",
     )
     ref_prefix: dict[Role, str] = Field(
         default_factory=lambda: {"accueil": "UP", "certification": "CQ"}

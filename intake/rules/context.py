@@ -62,16 +62,26 @@ class Context:
         return self.sets[list_name].find_all(self.own)
 
 
+# Rules read at most this much of the sender's own text: a person's new text is a few
+# hundred words; a mail whose "text" is megabytes of decoded binary must not cost
+# seconds of regular-expression time.
+MAX_OWN_TEXT = 20_000
+
+
+def own_text(mail: InboundMail) -> str:
+    """The sender's new text (the whole text when the parser found no quote)."""
+    text = mail.new_text if (mail.new_text or mail.quoted_text) else mail.text
+    return text[:MAX_OWN_TEXT]
+
+
 def make_context(mail: InboundMail, role: str, config: Config) -> Context:
-    subject = fold(mail.subject)
+    subject = fold(mail.subject[:1000])
     # Strip reply/forward prefixes and our own case reference from the subject: "RE:
     # [UP-2025-000123] Votre demande" must not feed the rules with our own words.
     for prefix in ("re:", "tr:", "fw:", "fwd:", "ref:", "aw:", "wg:", "rv:"):
         while subject.startswith(prefix):
             subject = subject[len(prefix):].strip()
-    new_text = fold(mail.new_text)
-    if not new_text and not mail.quoted_text:
-        new_text = fold(mail.text)
+    new_text = fold(own_text(mail))
     return Context(
         mail=mail,
         role=role,
@@ -80,5 +90,5 @@ def make_context(mail: InboundMail, role: str, config: Config) -> Context:
         own=f"{subject} \n {new_text}",
         subject=subject,
         new_text=new_text,
-        signature=fold(mail.signature),
+        signature=fold(mail.signature[:MAX_OWN_TEXT]),
     )

@@ -72,9 +72,17 @@ def double_payment(ctx: Context) -> str | None:
     return f"double payment: {found!r}"
 
 
+_SUBJECT_REPORT = re.compile(r"(?<!\w)report(?!\w)")
+
+
 def asks_deferral(ctx: Context) -> str | None:
     found = ctx.find("deferral")
-    return f"{found!r}" if found else None
+    if found:
+        return f"{found!r}"
+    # "Report" alone is a deferral in a French subject ("Report examen").
+    if _SUBJECT_REPORT.search(ctx.subject):
+        return "subject 'report'"
+    return None
 
 
 def mycertif_trouble(ctx: Context) -> str | None:

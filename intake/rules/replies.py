@@ -42,7 +42,10 @@ def reply_template(
     return None
 
 
-_LIST_HEADERS = ("list-id", "list-unsubscribe", "list-post", "list-help", "mailing-list")
+_LIST_HEADERS = (
+    "list-id", "list-unsubscribe", "list-post", "list-help", "mailing-list",
+    "x-mlserver", "x-ml-server", "x-ml-name", "x-mailing-list", "x-loop",
+)
 
 
 def reply_blocked(

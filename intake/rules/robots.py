@@ -27,7 +27,7 @@ class RobotRule:
 
 
 _DAEMON = re.compile(
-    r"^(mailer-daemon|postmaster|mail-daemon|maildaemon|mailerdaemon|"
+    r"^(mailer-daemon|post_?master|mail-daemon|maildaemon|mailerdaemon|"
     r"mail\.delivery\.system|microsoftexchange[0-9a-f]*|mdaemon|"
     r"bounces?|bounce-[^@]*|double-bounce|nobody)$",
     re.IGNORECASE,
@@ -93,6 +93,11 @@ _AUTO_HEADERS = (
     "x-vacation",
     "x-fc-machinegenerated",
     "x-ms-exchange-generated-message-source",
+    # Challenge-response systems ask the sender to prove they are human: a robot.
+    "x-bluebottle-request",
+    "x-boxtrapper",
+    "x-spamarrest-noauth",
+    "x-challenge",
 )
 
 
@@ -132,11 +137,12 @@ def _autoreply_subject(mail: InboundMail, sets: Mapping[str, PhraseSet]) -> str 
     if re.match(
         r"^(reponse automatique|automatic reply|auto[- ]?reply|autoreply|auto[- ]?response|"
         r"out of (the )?office|absence du bureau|absent(e)? du bureau|message d'absence|"
-        r"abwesenheit|accuse de reception|read:|lu ?:|\[auto)",
+        r"abwesenheit|accuse de reception|read:|lu ?:|\[auto|complaint about message from|"
+        r"abuse report|loop alert)",
         subject,
     ):
         return f"subject {mail.subject.strip()!r}"
-    body = sets["autoreply_body"].search(fold(mail.new_text[:3000] or mail.text[:3000]))
+    body = sets["autoreply_body"].search(fold((mail.new_text or mail.text)[:3000]))
     if body:
         return f"subject {found!r} and body {body!r}"
     return None

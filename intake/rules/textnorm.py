@@ -81,7 +81,7 @@ def _phrase_regex(phrase: str) -> str:
             out.append(" ")
         else:
             out.append(re.escape(char))
-    return rf"(?<!\w)(?:{''.join(out)})(?!\w)"
+    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,10 @@ def compile_phrases(name: str, phrases: tuple[str, ...]) -> PhraseSet:
         return PhraseSet(name, cleaned, None)
     # Longer phrases first so that the reported evidence is the most specific one.
     ordered = sorted({_phrase_regex(p) for p in cleaned}, key=len, reverse=True)
-    return PhraseSet(name, cleaned, re.compile("|".join(ordered)))
+    # The word-boundary guards stand once around the whole alternation: the engine
+    # then rejects positions inside words before trying any alternative.
+    pattern = rf"(?<!\w)(?:{'|'.join(ordered)})(?!\w)"
+    return PhraseSet(name, cleaned, re.compile(pattern))
 
 
 def merge(base: Iterable[str], extra: Iterable[str]) -> tuple[str, ...]:

@@ -10,7 +10,7 @@ import re
 
 from intake.classification import DeferralReason, DocType, Extracted, Reason, Topic
 from intake.rules import fields
-from intake.rules.context import Context
+from intake.rules.context import MAX_OWN_TEXT, Context, own_text
 
 # Topics with wording specific enough to decide alone, strongest first.
 _DECISIVE: tuple[tuple[Topic, str], ...] = (
@@ -132,13 +132,14 @@ def asks_refund(ctx: Context) -> tuple[bool, Reason | None]:
 
 def extract(ctx: Context) -> Extracted:
     mail = ctx.mail
-    text = mail.new_text if (mail.new_text or mail.quoted_text) else mail.text
+    text = own_text(mail)
+    signature = mail.signature[:MAX_OWN_TEXT]
     catalogue = tuple((e.code, e.label) for e in ctx.config.exam)
     return Extracted(
-        name=fields.find_name(text, mail.signature),
-        phone=fields.find_phone(f"{text}\n{mail.signature}"),
-        postal_address=fields.find_postal_address(f"{text}\n{mail.signature}"),
-        exam_references=fields.find_exams(f"{mail.subject}\n{text}", catalogue),
+        name=fields.find_name(text, signature),
+        phone=fields.find_phone(f"{text}\n{signature}"),
+        postal_address=fields.find_postal_address(f"{text}\n{signature}"),
+        exam_references=fields.find_exams(f"{mail.subject[:1000]}\n{text}", catalogue),
     )
 
 

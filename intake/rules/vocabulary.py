@@ -43,7 +43,10 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "unrouteable address", "host unknown", "550 5.1.1", "554 5.7.1",
         "message delivery failed", "delivery status notification",
         "undeliverable message", "returned mail: see transcript",
-        "the original message was received at",
+        "the original message was received at", "no such user here",
+        "invalid user address", "requested action not taken",
+        "delivery to the following recipients failed", "unknown user",
+        "destinataire inconnu", "adresse inconnue", "boite aux lettres pleine",
     ),
     # Subjects of automatic answers: out-of-office, acknowledgements.
     "autoreply_subject": (
@@ -58,7 +61,8 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "ticket", "demande enregistree", "votre demande a bien ete",
         "nous avons bien recu", "we have received your", "ne pas repondre",
         "do not reply", "adresse non valide", "changement d'adresse",
-        "n'est plus valide", "n'est plus utilisee",
+        "n'est plus valide", "n'est plus utilisee", "complaint about message from",
+        "abuse report", "loop alert", "please confirm your (message|email)",
     ),
     # Body phrases of automatic answers (read only in short mails' new text).
     "autoreply_body": (
@@ -151,7 +155,9 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     ),
     # Asking not to sit the exam as registered: deferral, cancellation, refund.
     "deferral": (
-        "report", "reporter", "reporte", "reportee", "reporte mon", "reporter mon",
+        "(un|le|mon|ce|du|votre|d'un|notre|son|ma|demande de|solliciter un|sollicite un) report",
+        "report (de|d'|du|des|pour|a|au|sur|examen|epreuve|inscription|session)",
+        "reporter", "reporte", "reportee", "reporte mon", "reporter mon",
         "reporter ma", "reporter l'", "demande de report", "un report", "le report",
         "decaler", "decalage", "repousser", "differer", "report d'inscription",
         "reporter .. (session suivante|prochaine session)", "passer .. (session suivante|prochaine session) a la place",
@@ -186,8 +192,8 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "prevalidation", "pre validation", "pre-valid*", "prevalid*",
         "nuc", "numero unique", "numero de candidat", "mode operatoire",
         "etape 1", "etape 2", "etape 3", "etape 4", "etape 5",
-        "centre d'examen", "centre d'epreuve*", "centre", "epreuve*", "examen",
-        "session", "frais d'inscription",
+        "centre d'examen", "centre d'epreuve*", "epreuve*", "examen",
+        "frais d'inscription",
     ),
     # Something is wrong (for a generic registration problem).
     "trouble": (
@@ -232,7 +238,8 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     ),
     "topic_payment": (
         "paiement", "payer", "paye", "payee", "reglement", "regler", "frais d'inscription",
-        "frais", "virement", "cheque", "carte bancaire", "cb", "72 heures", "72h",
+        "frais", "virement", "cheque", "carte bancaire", "carte bleue", "par cb",
+        "72 heures", "72h",
         "72 h", "heures ouvrees", "facture", "montant", "preleve*", "debite*",
         "tarif", "cout de l'inscription",
     ),
@@ -257,7 +264,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "confirmer mon adresse mail", "mail de confirmation",
         "pas recu .. (confirmation|pre-validation|prevalidation|mail|courriel|email)",
         "(confirmation|pre-validation|prevalidation) .. (pas recu|jamais recu|toujours pas|pas arrive)",
-        "spam", "courrier indesirable", "courriers indesirables", "indesirables",
+        "(dans|verifie|verifier|regarde|regarder|consulte|meme) (mes|les|mon|le|dans les|dans mes) (spams?|courriers? indesirables?|indesirables)",
     ),
 
     # --- Deferral fields ------------------------------------------------------------
