@@ -2929,6 +2929,1886 @@ def deferrals() -> None:
     )
 
 
+# ===========================================================================
+# certification: returned collection spreadsheets (SPEC §2.3)
+#
+# Every row below carries the bucket SPEC gives it and, above it, why. summarise()
+# re-derives each bucket from SPEC's rules and refuses to build the corpus on a mismatch.
+# Deadlines: Jan/Feb closed (late), Mar-May 30/11/2024, Jun/Jul 31/03/2025,
+# Sep/Oct 31/05/2025, Nov/Dec 31/07/2025; no session in August.
+# ===========================================================================
+
+STD_COLUMNS = [
+    ("Organisme", "org"),
+    ("Branche", "branch"),
+    ("Nom", "last"),
+    ("Prénom", "first"),
+    ("NIR", "nir"),
+    ("Date de naissance", "birth"),
+    ("Email", "email"),
+    ("CQP", "cqp"),
+    ("Blocs", "blocks"),
+    ("Certifiable à partir du", "cert"),
+    ("Redoublant", "redo"),
+]
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ODS_TYPE = "application/vnd.oasis.opendocument.spreadsheet"
+D = date
+
+
+def cert_mail(
+    key: str,
+    frm: str,
+    subject: str,
+    date_: datetime,
+    body: str,
+    files: list[Part],
+    boundary: str,
+    **kw: Any,
+) -> bytes:
+    return with_files(
+        key, frm, subject, date_, body, files, boundary, to=kw.pop("to", CERTIF), **kw
+    )
+
+
+def spreadsheets() -> None:
+    # --- CAF du Rhône, .xlsx, header on the first row; mail of 12/03/2025.
+    sent = when(2025, 3, 12, 10, 14, 2)
+    org = "CAF du Rhône"
+    rows = [
+        # Exam month June (due 31/03/2025), mail 12/03: on time.
+        R(
+            "accepted",
+            org,
+            "Famille",
+            "MARTIN",
+            "Julie",
+            nir("2", "91", "04", "69", "383", "112"),
+            D(1991, 4, 17),
+            "julie.martin@caf69.fr",
+            "GC",
+            "1, 2",
+            D(2025, 6, 2),
+        ),
+        # July (due 31/03): on time.
+        R(
+            "accepted",
+            org,
+            "Famille",
+            "BENOIT",
+            "Karim",
+            nir("1", "88", "11", "69", "123", "045"),
+            D(1988, 11, 2),
+            "karim.benoit@caf69.fr",
+            "GC",
+            "3",
+            D(2025, 7, 1),
+        ),
+        # September (due 31/05): on time.
+        R(
+            "accepted",
+            org,
+            "Famille",
+            "ROUSSEL",
+            "Anne-Sophie",
+            nir("2", "85", "02", "42", "218", "301"),
+            D(1985, 2, 23),
+            "as.roussel@caf69.fr",
+            "COS",
+            "1",
+            D(2025, 9, 1),
+        ),
+        # November (due 31/07): on time.
+        R(
+            "accepted",
+            org,
+            "Famille",
+            "NGUYEN",
+            "Minh",
+            nir("1", "93", "07", "75", "115", "088"),
+            D(1993, 7, 9),
+            "minh.nguyen@caf69.fr",
+            "COS",
+            "2, 3",
+            D(2025, 11, 3),
+        ),
+        # June; no e-mail (optional): on time.
+        R(
+            "accepted",
+            org,
+            "Famille",
+            "FAURE",
+            "Patricia",
+            nir("2", "79", "05", "01", "053", "214"),
+            D(1979, 5, 30),
+            "",
+            "GC",
+            "2",
+            D(2025, 6, 16),
+        ),
+        # October; no birth date (optional): on time.
+        R(
+            "accepted",
+            org,
+            "Famille",
+            "GAUTHIER",
+            "Lucas",
+            nir("1", "96", "12", "69", "266", "017"),
+            "",
+            "lucas.gauthier@caf69.fr",
+            "GC",
+            "1 et 2",
+            D(2025, 10, 6),
+        ),
+        # April exam month: due 30/11/2024, the mail is of 2025: late.
+        R(
+            "late",
+            org,
+            "Famille",
+            "PERRIN",
+            "Claire",
+            nir("2", "90", "09", "38", "185", "421"),
+            D(1990, 9, 14),
+            "claire.perrin@caf69.fr",
+            "GC",
+            "3",
+            D(2025, 4, 7),
+        ),
+        # Repeat candidate (Oui): outside this collection.
+        R(
+            "redoublant",
+            org,
+            "Famille",
+            "MOREAU",
+            "Jérôme",
+            nir("1", "83", "03", "69", "388", "260"),
+            D(1983, 3, 8),
+            "jerome.moreau@caf69.fr",
+            "COS",
+            "2",
+            D(2025, 6, 2),
+            "Oui",
+        ),
+    ]
+    book = xlsx([("Candidats", sheet_grid(STD_COLUMNS, rows))])
+    add(
+        "xlsx-caf-rhone",
+        cert_mail(
+            "xlsx-caf-rhone",
+            addr("Sandrine Blanc", "sandrine.blanc@caf69.fr"),
+            "Tableau de recueil - CAF du Rhône",
+            sent,
+            t("""
+            Bonjour,
+
+            Veuillez trouver ci-joint le tableau de recueil d'informations de la CAF du Rhône pour
+            les certifications 2025 des CQP par blocs de compétences.
+
+            Je reste à votre disposition pour tout complément.
+
+            Cordialement,
+
+            Sandrine Blanc
+            Chargée de formation - Service RH
+            CAF du Rhône
+            04 72 00 00 00
+            """),
+            [attach("Tableau_recueil_CAF69_2025.xlsx", XLSX_TYPE, book)],
+            "_007_PA4PR04MB7C1E_",
+            extra=(OUTLOOK,),
+        ),
+        returned(summarise(rows, sent)),
+    )
+
+    # --- URSSAF Île-de-France, .xlsx with a title block above the header and header
+    # variants; mail of 28/05/2025 (before the 31/05 deadline for Sep/Oct).
+    sent = when(2025, 5, 28, 16, 40, 51, "+0200")
+    org = "URSSAF Île-de-France"
+    first_nir = nir("2", "87", "06", "93", "066", "154")
+    rows = [
+        # September (due 31/05): on time.
+        R(
+            "accepted",
+            org,
+            "Recouvrement",
+            "DIALLO",
+            "Aminata",
+            first_nir,
+            D(1987, 6, 12),
+            "aminata.diallo@urssaf.fr",
+            "GC",
+            "1",
+            D(2025, 9, 15),
+        ),
+        # October (due 31/05): on time.
+        R(
+            "accepted",
+            org,
+            "Recouvrement",
+            "LEROY",
+            "Bastien",
+            nir("1", "92", "01", "75", "112", "230"),
+            D(1992, 1, 27),
+            "bastien.leroy@urssaf.fr",
+            "GC",
+            "2",
+            D(2025, 10, 1),
+        ),
+        # November (due 31/07): on time.
+        R(
+            "accepted",
+            org,
+            "Recouvrement",
+            "CHAUVIN",
+            "Estelle",
+            nir("2", "94", "10", "92", "050", "077"),
+            D(1994, 10, 3),
+            "estelle.chauvin@urssaf.fr",
+            "COS",
+            "1, 2, 3",
+            D(2025, 11, 17),
+        ),
+        # NIR key wrong (one more than the right key): invalid.
+        R(
+            "invalid",
+            org,
+            "Recouvrement",
+            "TESSIER",
+            "Romain",
+            nir("1", "89", "08", "94", "028", "319", bad_key=True),
+            D(1989, 8, 19),
+            "romain.tessier@urssaf.fr",
+            "GC",
+            "3",
+            D(2025, 9, 1),
+        ),
+        # E-mail without '@': invalid.
+        R(
+            "invalid",
+            org,
+            "Recouvrement",
+            "ROY",
+            "Sylvain",
+            nir("1", "81", "04", "77", "288", "102"),
+            D(1981, 4, 5),
+            "sylvain.roy.urssaf.fr",
+            "GC",
+            "1",
+            D(2025, 10, 13),
+        ),
+        # CQP GCAM belongs to the Maladie branch (myCertif): invalid.
+        R(
+            "invalid",
+            org,
+            "Recouvrement",
+            "MARCHAND",
+            "Inès",
+            nir("2", "95", "03", "91", "174", "066"),
+            D(1995, 3, 21),
+            "ines.marchand@urssaf.fr",
+            "GCAM",
+            "2",
+            D(2025, 9, 1),
+        ),
+        # December, NIR written with spaces: on time.
+        R(
+            "accepted",
+            org,
+            "Recouvrement",
+            "BOYER",
+            "Nicolas",
+            nir("1", "90", "12", "95", "127", "041", spaced=True),
+            D(1990, 12, 30),
+            "nicolas.boyer@urssaf.fr",
+            "COS",
+            "3",
+            D(2025, 12, 1),
+        ),
+        # Same NIR as DIALLO Aminata above (entered twice for another block): invalid.
+        R(
+            "invalid",
+            org,
+            "Recouvrement",
+            "DIALLO",
+            "Aminata",
+            first_nir,
+            D(1987, 6, 12),
+            "aminata.diallo@urssaf.fr",
+            "GC",
+            "2",
+            D(2025, 9, 15),
+        ),
+        # Repeat candidate: redoublant.
+        R(
+            "redoublant",
+            org,
+            "Recouvrement",
+            "FERRAND",
+            "Julien",
+            nir("1", "86", "02", "78", "646", "188"),
+            D(1986, 2, 11),
+            "julien.ferrand@urssaf.fr",
+            "GC",
+            "1",
+            D(2025, 9, 1),
+            "Oui",
+        ),
+        # June exam month (due 31/03), mail of 28/05: late.
+        R(
+            "late",
+            org,
+            "Recouvrement",
+            "CARON",
+            "Mélissa",
+            nir("2", "97", "09", "93", "048", "215"),
+            D(1997, 9, 2),
+            "melissa.caron@urssaf.fr",
+            "COS",
+            "2",
+            D(2025, 6, 2),
+        ),
+    ]
+    columns = [
+        ("Organisme", "org"),
+        ("Branche", "branch"),
+        ("Nom de naissance", "last"),
+        ("Prénom", "first"),
+        ("N° de sécurité sociale", "nir"),
+        ("Date de naissance", "birth"),
+        ("Courriel", "email"),
+        ("CQP", "cqp"),
+        ("Blocs de compétences", "blocks"),
+        ("Certifiable à partir du", "cert"),
+        ("Redoublant", "redo"),
+    ]
+    above = [
+        [
+            "Tableau de recueil d'informations - Certifications 2025 des CQP par blocs de compétences"
+        ],
+        ["Organisme : URSSAF Île-de-France - Référent : M. Olivier Kahn"],
+        [],
+    ]
+    book = xlsx([("Recueil", sheet_grid(columns, rows, above=above))])
+    add(
+        "xlsx-urssaf-idf-title-row",
+        cert_mail(
+            "xlsx-urssaf-idf-title-row",
+            addr("Olivier Kahn", "olivier.kahn@urssaf.fr"),
+            "URSSAF IDF - retour du tableau de recueil CQP 2025",
+            sent,
+            t("""
+            Bonjour,
+
+            Je vous prie de trouver en pièce jointe le tableau de recueil complété pour les
+            candidats de l'URSSAF Île-de-France (sessions de septembre à décembre).
+
+            Bien cordialement,
+
+            Olivier Kahn
+            Responsable développement des compétences
+            URSSAF Île-de-France
+            """),
+            [attach("Recueil URSSAF IDF CQP 2025.xlsx", XLSX_TYPE, book)],
+            "_008_DU2PR04MB8E44_",
+            extra=(OUTLOOK,),
+        ),
+        returned(
+            summarise(rows, sent),
+            note="Header on row 4 under a title block; header variants (Nom de naissance, N° de sécurité sociale, Courriel, Blocs de compétences).",
+        ),
+    )
+
+    # --- CARSAT Bretagne, .xlsx: an instructions sheet first, extra columns, another
+    # column order; sent on the 31/07 deadline day itself at 23:15 local time.
+    sent = when(2025, 7, 31, 23, 15, 0, "+0200")
+    org = "CARSAT Bretagne"
+    rows = [
+        # November (due 31/07), mail on 31/07 local time: on time.
+        R(
+            "accepted",
+            org,
+            "Retraite",
+            "LE GALL",
+            "Maëlle",
+            nir("2", "91", "05", "29", "019", "133"),
+            D(1991, 5, 4),
+            "maelle.legall@carsat-bretagne.fr",
+            "GC",
+            "1",
+            D(2025, 11, 3),
+            extra={"x:mat": "B4471", "x:obs": ""},
+        ),
+        # December: on time.
+        R(
+            "accepted",
+            org,
+            "Retraite",
+            "KERMARREC",
+            "Yann",
+            nir("1", "84", "09", "35", "238", "072"),
+            D(1984, 9, 18),
+            "yann.kermarrec@carsat-bretagne.fr",
+            "COS",
+            "2",
+            D(2025, 12, 1),
+            extra={"x:mat": "B3902", "x:obs": "Temps partiel"},
+        ),
+        # November, explicit "Non": on time.
+        R(
+            "accepted",
+            org,
+            "Retraite",
+            "PRIGENT",
+            "Soizic",
+            nir("2", "79", "12", "22", "278", "015"),
+            D(1979, 12, 6),
+            "soizic.prigent@carsat-bretagne.fr",
+            "GC",
+            "2, 3",
+            D(2025, 11, 24),
+            "Non",
+            extra={"x:mat": "B2218", "x:obs": ""},
+        ),
+        # September (due 31/05), mail of 31/07: late.
+        R(
+            "late",
+            org,
+            "Retraite",
+            "TANGUY",
+            "Erwan",
+            nir("1", "93", "03", "56", "260", "044"),
+            D(1993, 3, 15),
+            "erwan.tanguy@carsat-bretagne.fr",
+            "GC",
+            "1",
+            D(2025, 9, 8),
+            extra={"x:mat": "B5120", "x:obs": ""},
+        ),
+        # No block given: invalid.
+        R(
+            "invalid",
+            org,
+            "Retraite",
+            "GUILLOU",
+            "Anaïs",
+            nir("2", "96", "07", "29", "232", "118"),
+            D(1996, 7, 27),
+            "anais.guillou@carsat-bretagne.fr",
+            "COS",
+            "",
+            D(2025, 11, 3),
+            extra={"x:mat": "B5233", "x:obs": "Blocs à confirmer"},
+        ),
+        # Repeat candidate AND late (October, due 31/05): redoublant wins (rule 2 before 3).
+        R(
+            "redoublant",
+            org,
+            "Retraite",
+            "RIOU",
+            "Gwenaël",
+            nir("1", "82", "06", "35", "288", "097"),
+            D(1982, 6, 1),
+            "gwenael.riou@carsat-bretagne.fr",
+            "GC",
+            "3",
+            D(2025, 10, 6),
+            "Oui",
+            extra={"x:mat": "B1876", "x:obs": "Redoublant bloc 3"},
+        ),
+    ]
+    columns = [
+        ("Matricule", "x:mat"),
+        ("Nom", "last"),
+        ("Prénom", "first"),
+        ("NIR", "nir"),
+        ("Date de naissance", "birth"),
+        ("Organisme", "org"),
+        ("Branche", "branch"),
+        ("CQP", "cqp"),
+        ("Bloc(s)", "blocks"),
+        ("Certifiable à partir du", "cert"),
+        ("Redoublant", "redo"),
+        ("Adresse mail", "email"),
+        ("Observations", "x:obs"),
+    ]
+    instructions = [
+        ["TABLEAU DE RECUEIL D'INFORMATIONS - MODE D'EMPLOI"],
+        [],
+        ["1. Une ligne par candidat, dans l'onglet Candidats."],
+        ["2. Le NIR est saisi sur 15 caractères (13 chiffres + clé)."],
+        ["3. CQP : GC ou COS uniquement (les CQP de la branche Maladie passent par myCertif)."],
+        ["4. Certifiable à partir du : date indiquée dans myCertif UCANSS."],
+        ["5. Ne pas inscrire les redoublants."],
+    ]
+    book = xlsx([("Mode d'emploi", instructions), ("Candidats", sheet_grid(columns, rows))])
+    add(
+        "xlsx-carsat-bretagne-instructions-sheet",
+        cert_mail(
+            "xlsx-carsat-bretagne-instructions-sheet",
+            addr("Morgane Le Bihan", "morgane.lebihan@carsat-bretagne.fr"),
+            "Retour tableau de recueil CARSAT Bretagne - sessions novembre/décembre",
+            sent,
+            t("""
+            Bonsoir,
+
+            Voici, in extremis, notre tableau de recueil pour les sessions de fin d'année.
+            Désolée pour l'heure tardive !
+
+            Morgane Le Bihan
+            Service formation - CARSAT Bretagne
+            236 rue de Châteaugiron, 35030 Rennes
+            """),
+            [attach("recueil_carsat_bretagne.xlsx", XLSX_TYPE, book)],
+            "------------5E6F7A8B9C0D1E2F3A4B5C6D",
+            extra=(THUNDERBIRD,),
+        ),
+        returned(
+            summarise(rows, sent),
+            note="Sent on the deadline day (31/07, local time of the Date header): November/December rows are on time.",
+        ),
+    )
+
+    # --- CPAM (Maladie branch) returns the spreadsheet by mistake: every row invalid.
+    sent = when(2025, 4, 2, 9, 5, 40, "+0200")
+    org = "CPAM du Val-de-Marne"
+    rows = [
+        # Branch Maladie and CQP GCAM: invalid ("branche maladie: myCertif").
+        R(
+            "invalid",
+            org,
+            "Maladie",
+            "DURAND",
+            "Céline",
+            nir("2", "88", "04", "94", "028", "233"),
+            D(1988, 4, 9),
+            "celine.durand@assurance-maladie.fr",
+            "GCAM",
+            "1",
+            D(2025, 6, 2),
+        ),
+        # CSAM: Maladie-branch CQP: invalid.
+        R(
+            "invalid",
+            org,
+            "Maladie",
+            "LOPEZ",
+            "Antoine",
+            nir("1", "91", "11", "94", "080", "156"),
+            D(1991, 11, 30),
+            "antoine.lopez@assurance-maladie.fr",
+            "CSAM",
+            "2",
+            D(2025, 6, 2),
+        ),
+        # STARTECH: Maladie-branch CQP: invalid.
+        R(
+            "invalid",
+            org,
+            "Maladie",
+            "HAMIDI",
+            "Sonia",
+            nir("2", "93", "02", "94", "046", "071"),
+            D(1993, 2, 14),
+            "sonia.hamidi@assurance-maladie.fr",
+            "STARTECH",
+            "1, 2",
+            D(2025, 7, 1),
+        ),
+        # CQP COS but branch Maladie (not Famille/Recouvrement/Retraite): invalid.
+        R(
+            "invalid",
+            org,
+            "Maladie",
+            "VIDAL",
+            "Thomas",
+            nir("1", "85", "06", "94", "073", "290"),
+            D(1985, 6, 17),
+            "thomas.vidal@assurance-maladie.fr",
+            "COS",
+            "3",
+            D(2025, 6, 2),
+        ),
+    ]
+    book = xlsx([("Feuil1", sheet_grid(STD_COLUMNS, rows))])
+    add(
+        "xlsx-cpam-maladie",
+        cert_mail(
+            "xlsx-cpam-maladie",
+            addr("Laurence Petit", "laurence.petit@assurance-maladie.fr"),
+            "Tableau recueil CPAM 94",
+            sent,
+            t("""
+            Bonjour,
+
+            Ci-joint le tableau de recueil de la CPAM du Val-de-Marne.
+
+            Cordialement,
+            Laurence Petit
+            Département Formation - CPAM du Val-de-Marne
+            """),
+            [attach("tableau recueil CPAM94.xlsx", XLSX_TYPE, book)],
+            "_009_PR0P264MB2F88_",
+            extra=(OUTLOOK,),
+        ),
+        returned(
+            summarise(rows, sent),
+            note="Maladie-branch CQPs (GCAM, CSAM, STARTECH) and a Maladie branch do not belong in this spreadsheet.",
+        ),
+    )
+
+    # --- CAF de la Guadeloupe: Saturday 31/05 21:40 local time (-0400) is already 01/06
+    # in UTC; the deadline is judged in the local time of the Date header: on time.
+    sent = when(2025, 5, 31, 21, 40, 18, "-0400")
+    org = "CAF de la Guadeloupe"
+    rows = [
+        # September (due 31/05), mail 31/05 local: on time.
+        R(
+            "accepted",
+            org,
+            "Famille",
+            "JEAN-BAPTISTE",
+            "Marlène",
+            nir("2", "86", "03", "97", "101", "222"),
+            D(1986, 3, 3),
+            "marlene.jean-baptiste@caf971.fr",
+            "GC",
+            "1",
+            D(2025, 9, 1),
+        ),
+        # October: on time.
+        R(
+            "accepted",
+            org,
+            "Famille",
+            "CELESTINE",
+            "Jordan",
+            nir("1", "94", "08", "97", "113", "045"),
+            D(1994, 8, 28),
+            "jordan.celestine@caf971.fr",
+            "GC",
+            "2",
+            D(2025, 10, 20),
+        ),
+        # September: on time.
+        R(
+            "accepted",
+            org,
+            "Famille",
+            "DÉSIRÉ",
+            "Nadia",
+            nir("2", "90", "01", "97", "120", "137"),
+            D(1990, 1, 16),
+            "nadia.desire@caf971.fr",
+            "COS",
+            "1, 2",
+            D(2025, 9, 22),
+        ),
+        # Organisation left empty (it is never filled down from the row above): invalid.
+        R(
+            "invalid",
+            "",
+            "Famille",
+            "LOUISY",
+            "Fabrice",
+            nir("1", "87", "12", "97", "105", "088"),
+            D(1987, 12, 12),
+            "fabrice.louisy@caf971.fr",
+            "GC",
+            "3",
+            D(2025, 10, 6),
+        ),
+        # November (due 31/07): on time.
+        R(
+            "accepted",
+            org,
+            "Famille",
+            "RAMASSAMY",
+            "Priscilla",
+            nir("2", "96", "05", "97", "118", "019"),
+            D(1996, 5, 25),
+            "",
+            "COS",
+            "3",
+            D(2025, 11, 3),
+        ),
+    ]
+    book = xlsx([("Tableau", sheet_grid(STD_COLUMNS, rows))])
+    add(
+        "xlsx-caf-guadeloupe-deadline-local-time",
+        cert_mail(
+            "xlsx-caf-guadeloupe-deadline-local-time",
+            addr("Marie-Josée Anatole", "mj.anatole@caf971.fr"),
+            "CAF Guadeloupe : tableau de recueil (sessions septembre-octobre)",
+            sent,
+            t("""
+            Bonsoir,
+
+            Vous trouverez ci-joint le tableau de recueil de la CAF de la Guadeloupe.
+
+            Bien cordialement,
+            Marie-Josée Anatole
+            Gestion des compétences - CAF de la Guadeloupe
+            """),
+            [attach("Recueil CAF971.xlsx", XLSX_TYPE, book)],
+            "_010_SN7PR12MB4A0D_",
+            extra=(OUTLOOK,),
+        ),
+        returned(
+            summarise(rows, sent),
+            note="Date 31/05 21:40 -0400 (01/06 in UTC): on the deadline day in its own local time, so on time.",
+        ),
+    )
+
+    # --- CAF de la Corse-du-Sud, legacy .xls: Corsican NIRs (2A -> 19, 2B -> 18).
+    sent = when(2025, 3, 28, 11, 20, 30)
+    org = "CAF de la Corse-du-Sud"
+    corsican = "18702" + "2A" + "004123"
+    # The key computed as if 2A were 20: not the NIR key, so the row is invalid.
+    wrong_key = 97 - int(corsican.replace("2A", "20")) % 97
+    assert f"{corsican}{wrong_key:02d}" != nir("1", "87", "02", "2A", "004", "123")
+    rows = [
+        # 2A NIR with its right key; June (due 31/03), mail 28/03: on time.
+        R(
+            "accepted",
+            org,
+            "Famille",
+            "SANTONI",
+            "Marie-Ange",
+            nir("2", "89", "06", "2A", "004", "078"),
+            D(1989, 6, 5),
+            "marie-ange.santoni@caf2a.fr",
+            "GC",
+            "1",
+            D(2025, 6, 2),
+        ),
+        # 2B NIR with its right key; July: on time.
+        R(
+            "accepted",
+            org,
+            "Famille",
+            "ALBERTINI",
+            "Paul",
+            nir("1", "92", "10", "2B", "033", "115"),
+            D(1992, 10, 22),
+            "paul.albertini@caf2a.fr",
+            "COS",
+            "2",
+            D(2025, 7, 7),
+        ),
+        # 2A NIR whose key was computed with 2A read as 20: invalid.
+        R(
+            "invalid",
+            org,
+            "Famille",
+            "CASANOVA",
+            "Jean-Baptiste",
+            f"{corsican}{wrong_key:02d}",
+            D(1987, 2, 14),
+            "jb.casanova@caf2a.fr",
+            "GC",
+            "3",
+            D(2025, 6, 16),
+        ),
+        # April exam month (due 30/11/2024): late.
+        R(
+            "late",
+            org,
+            "Famille",
+            "LUCIANI",
+            "Stéphanie",
+            nir("2", "84", "01", "2A", "004", "210"),
+            D(1984, 1, 26),
+            "stephanie.luciani@caf2a.fr",
+            "GC",
+            "2",
+            D(2025, 4, 14),
+        ),
+        # Born on the continent; June: on time.
+        R(
+            "accepted",
+            org,
+            "Famille",
+            "GIRAUD",
+            "Mathieu",
+            nir("1", "90", "05", "13", "055", "301"),
+            D(1990, 5, 11),
+            "mathieu.giraud@caf2a.fr",
+            "GC",
+            "1, 2",
+            D(2025, 6, 2),
+        ),
+        # Certifiable from 02/12/2024 (before 2025): exam month January 2025, closed: late.
+        R(
+            "late",
+            org,
+            "Famille",
+            "PIERI",
+            "Laetitia",
+            nir("2", "95", "08", "2A", "004", "056"),
+            D(1995, 8, 3),
+            "laetitia.pieri@caf2a.fr",
+            "COS",
+            "1",
+            D(2024, 12, 2),
+        ),
+    ]
+    book = xls([("Recueil 2025", sheet_grid(STD_COLUMNS, rows))])
+    add(
+        "xls-caf-corse-du-sud",
+        cert_mail(
+            "xls-caf-corse-du-sud",
+            addr("Dominique Peretti", "dominique.peretti@caf2a.fr"),
+            "Tableau de recueil CAF 2A",
+            sent,
+            t("""
+            Bonjour,
+
+            Veuillez trouver ci-joint notre tableau de recueil (format Excel 97-2003, désolé,
+            notre poste n'a pas de version plus récente).
+
+            Cordialement,
+
+            Dominique Peretti
+            CAF de la Corse-du-Sud
+            Avenue de Paris, 20000 Ajaccio
+            """),
+            [attach("recueil_caf2a.xls", "application/vnd.ms-excel", book)],
+            "----=_NextPart_000_0012_01DBA0C4.5E3F2A10",
+        ),
+        returned(
+            summarise(rows, sent),
+            note="Corsican NIRs: the key is computed with 2A read as 19 and 2B as 18.",
+        ),
+    )
+
+    # --- URSSAF Rhône-Alpes re-sends a corrected .xls in the thread of our receipt, on
+    # 03/06 (after the 31/05 deadline for Sep/Oct).
+    sent = when(2025, 6, 3, 9, 12, 5, "+0200")
+    org = "URSSAF Rhône-Alpes"
+    rows = [
+        # November (due 31/07): on time.
+        R(
+            "accepted",
+            org,
+            "Recouvrement",
+            "BRUNET",
+            "Alexandre",
+            nir("1", "88", "03", "69", "123", "190"),
+            D(1988, 3, 20),
+            "alexandre.brunet@urssaf.fr",
+            "GC",
+            "1",
+            D(2025, 11, 3),
+        ),
+        # December: on time.
+        R(
+            "accepted",
+            org,
+            "Recouvrement",
+            "COLIN",
+            "Sarah",
+            nir("2", "93", "06", "38", "185", "077"),
+            D(1993, 6, 8),
+            "sarah.colin@urssaf.fr",
+            "COS",
+            "2",
+            D(2025, 12, 8),
+        ),
+        # September (due 31/05), mail of 03/06: late.
+        R(
+            "late",
+            org,
+            "Recouvrement",
+            "MEUNIER",
+            "David",
+            nir("1", "80", "11", "01", "053", "044"),
+            D(1980, 11, 4),
+            "david.meunier@urssaf.fr",
+            "GC",
+            "3",
+            D(2025, 9, 1),
+        ),
+        # Certifiable from 18/08: no session in August, so September (due 31/05): late.
+        R(
+            "late",
+            org,
+            "Recouvrement",
+            "LAMBERT",
+            "Chloé",
+            nir("2", "97", "02", "73", "065", "150"),
+            D(1997, 2, 17),
+            "chloe.lambert@urssaf.fr",
+            "COS",
+            "1",
+            D(2025, 8, 18),
+        ),
+        # November, NIR with spaces: on time.
+        R(
+            "accepted",
+            org,
+            "Recouvrement",
+            "FOURNIER",
+            "Hugo",
+            nir("1", "95", "09", "74", "010", "233", spaced=True),
+            D(1995, 9, 25),
+            "hugo.fournier@urssaf.fr",
+            "GC",
+            "2, 3",
+            D(2025, 11, 17),
+        ),
+    ]
+    book = xls([("Feuil1", sheet_grid(STD_COLUMNS, rows))])
+    add(
+        "xls-urssaf-rhone-alpes-resend",
+        cert_mail(
+            "xls-urssaf-rhone-alpes-resend",
+            addr("Karine Roche", "karine.roche@urssaf.fr"),
+            "RE: [CQ-2025-000031] Accusé de réception de votre tableau de recueil",
+            sent,
+            t("""
+            Bonjour,
+
+            Suite à votre message, voici le fichier corrigé (NIR complétés).
+
+            Cordialement,
+            Karine Roche
+            URSSAF Rhône-Alpes
+
+            De : Institut 4.10 - Certification <certification@institutquatredix.fr>
+            Envoyé : vendredi 30 mai 2025 14:02
+            À : Karine Roche <karine.roche@urssaf.fr>
+            Objet : [CQ-2025-000031] Accusé de réception de votre tableau de recueil
+
+            Bonjour,
+            Nous avons bien reçu votre tableau : 5 lignes, 0 acceptée, 5 invalides (NIR
+            manquant). Merci de nous retourner un fichier corrigé.
+            L'équipe administrative examens et jurys professionnels
+            """),
+            [
+                attach(
+                    "recueil URSSAF RA corrigé.xls",
+                    "application/vnd.ms-excel",
+                    book,
+                    style="rfc2047",
+                )
+            ],
+            "_011_AS8PR04MB9C20_",
+            extra=(
+                OUTLOOK,
+                ("In-Reply-To", "<cq-2025-000031.1.reply@institutquatredix.fr>"),
+                ("References", "<cq-2025-000031.1.reply@institutquatredix.fr>"),
+            ),
+        ),
+        returned(
+            summarise(rows, sent),
+            note="A certifiable date in August (no session) gives the September exam month.",
+        ),
+    )
+
+    # --- CARSAT Normandie, .ods; mail of 15/07/2025.
+    sent = when(2025, 7, 15, 14, 30, 0, "+0200")
+    org = "CARSAT Normandie"
+    rows = [
+        # November (due 31/07): on time.
+        R(
+            "accepted",
+            org,
+            "Retraite",
+            "LEBRUN",
+            "Marc",
+            nir("1", "83", "05", "76", "540", "101"),
+            D(1983, 5, 14),
+            "marc.lebrun@carsat-normandie.fr",
+            "GC",
+            "1",
+            D(2025, 11, 3),
+        ),
+        # December: on time.
+        R(
+            "accepted",
+            org,
+            "Retraite",
+            "HÉBERT",
+            "Valérie",
+            nir("2", "78", "10", "14", "118", "062"),
+            D(1978, 10, 2),
+            "valerie.hebert@carsat-normandie.fr",
+            "COS",
+            "2",
+            D(2025, 12, 1),
+        ),
+        # 25/08 -> September exam month (due 31/05): late.
+        R(
+            "late",
+            org,
+            "Retraite",
+            "LECOQ",
+            "Damien",
+            nir("1", "91", "01", "27", "229", "015"),
+            D(1991, 1, 9),
+            "damien.lecoq@carsat-normandie.fr",
+            "GC",
+            "3",
+            D(2025, 8, 25),
+        ),
+        # Certifiable in January 2026: outside the calendar: invalid.
+        R(
+            "invalid",
+            org,
+            "Retraite",
+            "PAYEN",
+            "Aurore",
+            nir("2", "99", "04", "50", "129", "088"),
+            D(1999, 4, 30),
+            "aurore.payen@carsat-normandie.fr",
+            "COS",
+            "1",
+            D(2026, 1, 12),
+        ),
+        # Repeat candidate: redoublant.
+        R(
+            "redoublant",
+            org,
+            "Retraite",
+            "GOSSELIN",
+            "Franck",
+            nir("1", "75", "07", "76", "351", "233"),
+            D(1975, 7, 19),
+            "franck.gosselin@carsat-normandie.fr",
+            "GC",
+            "2",
+            D(2025, 11, 3),
+            "Oui",
+        ),
+        # E-mail with a double '@': invalid.
+        R(
+            "invalid",
+            org,
+            "Retraite",
+            "LEBRUN",
+            "Marine",
+            nir("2", "94", "12", "61", "001", "117"),
+            D(1994, 12, 24),
+            "m.lebrun@@carsat-normandie.fr",
+            "GC",
+            "1",
+            D(2025, 11, 3),
+        ),
+        # December, date typed as text "01/12/2025": on time.
+        R(
+            "accepted",
+            org,
+            "Retraite",
+            "VASSEUR",
+            "Pierre",
+            nir("1", "86", "08", "76", "451", "046"),
+            D(1986, 8, 8),
+            "pierre.vasseur@carsat-normandie.fr",
+            "COS",
+            "3",
+            "01/12/2025",
+        ),
+    ]
+    book = ods([("Candidats", sheet_grid(STD_COLUMNS, rows))])
+    add(
+        "ods-carsat-normandie",
+        cert_mail(
+            "ods-carsat-normandie",
+            addr("Hélène Marie", "helene.marie@carsat-normandie.fr"),
+            "Tableau de recueil CQP - CARSAT Normandie",
+            sent,
+            t("""
+            Bonjour,
+
+            Je vous transmets le tableau de recueil de la CARSAT Normandie au format
+            OpenDocument (nous travaillons sous LibreOffice).
+
+            Bonne journée,
+            Hélène Marie
+            CARSAT Normandie - Service formation
+            """),
+            [attach("recueil_carsat_normandie.ods", ODS_TYPE, book)],
+            "------------0F1E2D3C4B5A69788796A5B4",
+            extra=(THUNDERBIRD,),
+        ),
+        returned(
+            summarise(rows, sent),
+            note="A certifiable date in 2026 is outside the calendar: invalid.",
+        ),
+    )
+
+    # --- CAF de la Réunion, .ods sent at 00:30 on 01/08 local time (+0400): still 31/07
+    # in UTC, but judged in its own local time it is after the 31/07 deadline.
+    sent = when(2025, 8, 1, 0, 30, 0, "+0400")
+    org = "CAF de la Réunion"
+    rows = [
+        # November (due 31/07), mail 01/08 local: late.
+        R(
+            "late",
+            org,
+            "Famille",
+            "HOAREAU",
+            "Jessica",
+            nir("2", "92", "03", "97", "411", "039"),
+            D(1992, 3, 13),
+            "jessica.hoareau@caf974.fr",
+            "GC",
+            "1",
+            D(2025, 11, 3),
+        ),
+        # December: late.
+        R(
+            "late",
+            org,
+            "Famille",
+            "PAYET",
+            "Jean-Luc",
+            nir("1", "81", "06", "97", "415", "102"),
+            D(1981, 6, 21),
+            "jean-luc.payet@caf974.fr",
+            "COS",
+            "2",
+            D(2025, 12, 1),
+        ),
+        # November: late.
+        R(
+            "late",
+            org,
+            "Famille",
+            "GRONDIN",
+            "Sabrina",
+            nir("2", "95", "11", "97", "416", "077"),
+            D(1995, 11, 11),
+            "sabrina.grondin@caf974.fr",
+            "GC",
+            "3",
+            D(2025, 11, 17),
+        ),
+        # First name missing: invalid.
+        R(
+            "invalid",
+            org,
+            "Famille",
+            "FONTAINE",
+            "",
+            nir("1", "89", "09", "97", "418", "120"),
+            D(1989, 9, 9),
+            "",
+            "GC",
+            "1",
+            D(2025, 11, 3),
+        ),
+    ]
+    book = ods([("Feuille1", sheet_grid(STD_COLUMNS, rows))])
+    add(
+        "ods-caf-reunion-after-midnight",
+        cert_mail(
+            "ods-caf-reunion-after-midnight",
+            addr("Sylvie Técher", "sylvie.techer@caf974.fr"),
+            "Tableau de recueil CAF Réunion",
+            sent,
+            t("""
+            Bonjour,
+
+            Avec un peu de retard, veuillez trouver ci-joint notre tableau de recueil pour les
+            sessions de novembre et décembre.
+
+            Cordialement,
+            Sylvie Técher
+            CAF de la Réunion
+            """),
+            [attach("Recueil CAF974.ods", ODS_TYPE, book)],
+            "000000000000e1f2a3063b7c8d9e",
+        ),
+        returned(
+            summarise(rows, sent),
+            note="Date 01/08 00:30 +0400 (31/07 in UTC): judged in its own local time, after the 31/07 deadline.",
+        ),
+    )
+
+    # --- URSSAF Midi-Pyrénées, .csv with ';' in Windows-1252, dd/mm/yyyy; mail of 20/02.
+    sent = when(2025, 2, 20, 10, 0, 12)
+    org = "URSSAF Midi-Pyrénées"
+    rows = [
+        # June (due 31/03): on time.
+        R(
+            "accepted",
+            org,
+            "Recouvrement",
+            "CASTEL",
+            "Benoît",
+            nir("1", "87", "04", "31", "555", "068"),
+            D(1987, 4, 4),
+            "benoit.castel@urssaf.fr",
+            "GC",
+            "1",
+            D(2025, 6, 2),
+        ),
+        # July: on time.
+        R(
+            "accepted",
+            org,
+            "Recouvrement",
+            "ESTÈVE",
+            "Maïté",
+            nir("2", "90", "07", "65", "440", "132"),
+            D(1990, 7, 29),
+            "maite.esteve@urssaf.fr",
+            "COS",
+            "2",
+            D(2025, 7, 1),
+        ),
+        # March (due 30/11/2024): late.
+        R(
+            "late",
+            org,
+            "Recouvrement",
+            "DELMAS",
+            "Christophe",
+            nir("1", "79", "02", "81", "004", "215"),
+            D(1979, 2, 1),
+            "christophe.delmas@urssaf.fr",
+            "GC",
+            "3",
+            D(2025, 3, 3),
+        ),
+        # January: closed ("opération déjà réalisée"): late.
+        R(
+            "late",
+            org,
+            "Recouvrement",
+            "ROQUES",
+            "Amandine",
+            nir("2", "93", "09", "31", "069", "044"),
+            D(1993, 9, 16),
+            "amandine.roques@urssaf.fr",
+            "GC",
+            "1",
+            D(2025, 1, 6),
+        ),
+        # Certifiable from 15/11/2024: January 2025: late.
+        R(
+            "late",
+            org,
+            "Recouvrement",
+            "BOUSQUET",
+            "Lionel",
+            nir("1", "85", "12", "12", "145", "097"),
+            D(1985, 12, 5),
+            "lionel.bousquet@urssaf.fr",
+            "COS",
+            "2",
+            D(2024, 11, 15),
+        ),
+        # NIR of 13 digits without its key: invalid.
+        R(
+            "invalid",
+            org,
+            "Recouvrement",
+            "SERRES",
+            "Julie",
+            "2941031555102",
+            D(1994, 10, 2),
+            "julie.serres@urssaf.fr",
+            "GC",
+            "1",
+            D(2025, 6, 2),
+        ),
+    ]
+    data = csv_bytes(sheet_grid(STD_COLUMNS, rows), delimiter=";", encoding="cp1252")
+    add(
+        "csv-urssaf-midi-pyrenees-semicolon-cp1252",
+        cert_mail(
+            "csv-urssaf-midi-pyrenees-semicolon-cp1252",
+            addr("Jean-Pierre Fabre", "jean-pierre.fabre@urssaf.fr"),
+            "Recueil CQP 2025 - URSSAF Midi-Pyrénées",
+            sent,
+            t("""
+            Bonjour,
+            Ci-joint notre fichier (export CSV de notre outil RH).
+            Cordialement,
+            JP Fabre
+            """),
+            [attach("export_recueil_urssaf_mp.csv", "text/csv", data)],
+            "----=_Part_88_1740042012",
+        ),
+        returned(summarise(rows, sent)),
+    )
+
+    # --- CAF de Loire-Atlantique, .csv with ',' in UTF-8 (BOM); the mail also asks a
+    # myCertif question: a mail that returns the spreadsheet is a spreadsheet_return.
+    sent = when(2025, 5, 20, 15, 45, 33, "+0200")
+    org = "CAF de Loire-Atlantique"
+    rows = [
+        # September (due 31/05): on time.
+        R(
+            "accepted",
+            org,
+            "Famille",
+            "LE ROUX",
+            "Gaëlle",
+            nir("2", "88", "02", "44", "109", "051"),
+            D(1988, 2, 2),
+            "gaelle.leroux@caf44.fr",
+            "GC",
+            "1",
+            D(2025, 9, 1),
+        ),
+        # October: on time.
+        R(
+            "accepted",
+            org,
+            "Famille",
+            "BRIAND",
+            "Olivier",
+            nir("1", "84", "05", "44", "162", "123"),
+            D(1984, 5, 15),
+            "olivier.briand@caf44.fr",
+            "COS",
+            "1, 2",
+            D(2025, 10, 1),
+        ),
+        # CQP "MO" (Manager opérationnel) is neither GC nor COS: invalid.
+        R(
+            "invalid",
+            org,
+            "Famille",
+            "GUÉRIN",
+            "Sophie",
+            nir("2", "80", "08", "44", "190", "204"),
+            D(1980, 8, 1),
+            "sophie.guerin@caf44.fr",
+            "MO",
+            "2",
+            D(2025, 9, 1),
+        ),
+        # Repeat candidate written "OUI": redoublant.
+        R(
+            "redoublant",
+            org,
+            "Famille",
+            "MAILLARD",
+            "Kevin",
+            nir("1", "92", "12", "85", "191", "066"),
+            D(1992, 12, 12),
+            "kevin.maillard@caf44.fr",
+            "GC",
+            "3",
+            D(2025, 10, 1),
+            "OUI",
+        ),
+        # November: on time.
+        R(
+            "accepted",
+            org,
+            "Famille",
+            "BERTIN",
+            "Laura",
+            nir("2", "97", "03", "44", "109", "210"),
+            D(1997, 3, 23),
+            "laura.bertin@caf44.fr",
+            "GC",
+            "2",
+            D(2025, 11, 3),
+        ),
+        # July (due 31/03), mail of 20/05: late.
+        R(
+            "late",
+            org,
+            "Famille",
+            "JOUBERT",
+            "Cédric",
+            nir("1", "86", "10", "49", "007", "045"),
+            D(1986, 10, 10),
+            "cedric.joubert@caf44.fr",
+            "COS",
+            "1",
+            D(2025, 7, 1),
+        ),
+    ]
+    data = csv_bytes(sheet_grid(STD_COLUMNS, rows), delimiter=",", encoding="utf-8-sig")
+    add(
+        "csv-caf-loire-atlantique-comma-utf8",
+        cert_mail(
+            "csv-caf-loire-atlantique-comma-utf8",
+            addr("Gwendoline Morvan", "gwendoline.morvan@caf44.fr"),
+            "Tableau de recueil + question myCertif",
+            sent,
+            t("""
+            Bonjour,
+
+            Vous trouverez ci-joint notre tableau de recueil au format CSV.
+
+            Par ailleurs, notre nouvelle collègue n'arrive pas à se connecter à myCertif UCANSS
+            (mot de passe refusé) : à qui doit-elle s'adresser ?
+
+            Merci d'avance,
+            Gwendoline Morvan
+            CAF de Loire-Atlantique
+            """),
+            [attach("recueil_caf44.csv", "text/csv", data)],
+            "000000000000a7b6c5063581d0e2",
+        ),
+        returned(
+            summarise(rows, sent),
+            note="Also asks about myCertif, but a mail that returns the spreadsheet is a spreadsheet_return (SPEC §2).",
+        ),
+    )
+
+    # --- CARSAT Centre-Val de Loire, .csv ';' UTF-8 with ISO dates, sent on 31/03 (the
+    # deadline day for June/July) at 17:55.
+    sent = when(2025, 3, 31, 17, 55, 0, "+0200")
+    org = "CARSAT Centre-Val de Loire"
+    rows = [
+        # June (due 31/03), mail on 31/03: on time.
+        R(
+            "accepted",
+            org,
+            "Retraite",
+            "RENAUD",
+            "Éric",
+            nir("1", "82", "07", "45", "234", "019"),
+            D(1982, 7, 7),
+            "eric.renaud@carsat-centre.fr",
+            "GC",
+            "1",
+            D(2025, 6, 10),
+        ),
+        # July: on time.
+        R(
+            "accepted",
+            org,
+            "Retraite",
+            "BARRE",
+            "Lucie",
+            nir("2", "91", "04", "37", "261", "155"),
+            D(1991, 4, 1),
+            "lucie.barre@carsat-centre.fr",
+            "COS",
+            "2",
+            D(2025, 7, 15),
+        ),
+        # September (due 31/05): on time.
+        R(
+            "accepted",
+            org,
+            "Retraite",
+            "MOULIN",
+            "Romain",
+            nir("1", "94", "11", "18", "033", "070"),
+            D(1994, 11, 2),
+            "romain.moulin@carsat-centre.fr",
+            "GC",
+            "3",
+            D(2025, 9, 1),
+        ),
+    ]
+    data = csv_bytes(
+        sheet_grid(STD_COLUMNS, rows), delimiter=";", encoding="utf-8", date_style="iso"
+    )
+    add(
+        "csv-carsat-centre-iso-dates",
+        cert_mail(
+            "csv-carsat-centre-iso-dates",
+            addr("Nathalie Girard", "nathalie.girard@carsat-centre.fr"),
+            "CARSAT Centre-Val de Loire - tableau de recueil",
+            sent,
+            t("""
+            Bonjour,
+
+            Juste à temps : voici notre tableau de recueil pour les sessions de juin et juillet
+            (et une candidate pour septembre).
+
+            Cordialement,
+            Nathalie Girard
+            """),
+            [attach("tableau-recueil-carsat-cvl.csv", "text/csv; charset=utf-8", data)],
+            "------------3C4D5E6F708192A3B4C5D6E7",
+            extra=(THUNDERBIRD,),
+        ),
+        returned(
+            summarise(rows, sent),
+            note="Sent on the 31/03 deadline day: June/July rows are on time.",
+        ),
+    )
+
+    # --- Not a spreadsheet: a PDF export of the table.
+    export = pdf(
+        """
+        ## Tableau de recueil d'informations - CAF du Nord
+        Organisme | Branche | Nom | Prénom | NIR | CQP | Blocs | Certifiable à partir du
+        CAF du Nord | Famille | DEVOS | Audrey | 2 88 05 59 350 122 .. | GC | 1 | 01/09/2025
+        CAF du Nord | Famille | VANDAMME | Cyril | 1 90 02 59 599 045 .. | COS | 2 | 01/10/2025
+        CAF du Nord | Famille | LEFEBVRE | Manon | 2 95 07 62 041 230 .. | GC | 1, 2 | 03/11/2025
+        """,
+        "Tableau de recueil",
+    )
+    add(
+        "pdf-export-caf-nord",
+        cert_mail(
+            "pdf-export-caf-nord",
+            addr("Audrey Devos", "audrey.devos@caf59.fr"),
+            "Tableau de recueil CAF du Nord",
+            when(2025, 5, 15, 11, 30, 45, "+0200"),
+            t("""
+            Bonjour,
+
+            Veuillez trouver ci-joint notre tableau de recueil d'informations complété.
+
+            Cordialement,
+            Audrey Devos
+            CAF du Nord
+            """),
+            [attach("Tableau de recueil CAF59.pdf", "application/pdf", export)],
+            "_012_PAXPR04MB1D2E_",
+            extra=(OUTLOOK,),
+        ),
+        returned(None, note="A PDF export of the table is not a spreadsheet."),
+    )
+
+    add(
+        "download-link-urssaf-paca",
+        plain_mail(
+            "download-link-urssaf-paca",
+            addr("Frédéric Orsini", "frederic.orsini@urssaf.fr"),
+            CERTIF,
+            "URSSAF PACA - tableau de recueil (lien de téléchargement)",
+            when(2025, 5, 30, 10, 2, 17, "+0200"),
+            t("""
+            Bonjour,
+
+            Notre messagerie bloque les pièces jointes Excel : vous pouvez télécharger notre
+            tableau de recueil à l'adresse suivante (lien valable 7 jours) :
+            https://partage.urssaf-paca.fr/s/Xk8fT2mQ9pLr
+
+            Cordialement,
+            Frédéric Orsini
+            URSSAF Provence-Alpes-Côte d'Azur
+            """),
+        ),
+        returned(None, note="A download link is not an attached spreadsheet."),
+    )
+
+    add(
+        "forgot-attachment-carsat-aquitaine",
+        plain_mail(
+            "forgot-attachment-carsat-aquitaine",
+            addr("Corinne Labat", "corinne.labat@carsat-aquitaine.fr"),
+            CERTIF,
+            "Tableau de recueil CARSAT Aquitaine",
+            when(2025, 7, 29, 16, 48, 3, "+0200"),
+            t("""
+            Bonjour,
+
+            Veuillez trouver ci-joint le tableau de recueil d'informations de la CARSAT
+            Aquitaine pour les sessions de novembre et décembre 2025.
+
+            Bien à vous,
+            Corinne Labat
+            Service formation - CARSAT Aquitaine
+            """),
+            extra=(OUTLOOK,),
+        ),
+        returned(None, note="'Veuillez trouver ci-joint' but nothing is attached."),
+    )
+
+    # --- Sent from a noreply address: processed, never answered.
+    sent = when(2025, 7, 10, 8, 15, 0, "+0200")
+    org = "URSSAF Centre-Val de Loire"
+    rows = [
+        # November (due 31/07): on time.
+        R(
+            "accepted",
+            org,
+            "Recouvrement",
+            "PICARD",
+            "Hélène",
+            nir("2", "85", "03", "45", "234", "101"),
+            D(1985, 3, 3),
+            "helene.picard@urssaf.fr",
+            "GC",
+            "1",
+            D(2025, 11, 3),
+        ),
+        # December: on time.
+        R(
+            "accepted",
+            org,
+            "Recouvrement",
+            "MARTINEZ",
+            "Diego",
+            nir("1", "93", "05", "37", "261", "042"),
+            D(1993, 5, 5),
+            "diego.martinez@urssaf.fr",
+            "COS",
+            "2",
+            D(2025, 12, 1),
+        ),
+        # Wrong NIR key: invalid.
+        R(
+            "invalid",
+            org,
+            "Recouvrement",
+            "ROLLAND",
+            "Agathe",
+            nir("2", "98", "01", "41", "018", "233", bad_key=True),
+            D(1998, 1, 30),
+            "agathe.rolland@urssaf.fr",
+            "GC",
+            "1",
+            D(2025, 11, 3),
+        ),
+    ]
+    book = xlsx([("Candidats", sheet_grid(STD_COLUMNS, rows))])
+    add(
+        "noreply-sender-xlsx",
+        cert_mail(
+            "noreply-sender-xlsx",
+            addr("URSSAF Centre-Val de Loire - RH", "noreply-rh@urssaf-centre.fr"),
+            "Envoi du tableau de recueil CQP 2025",
+            sent,
+            t("""
+            Bonjour,
+
+            Veuillez trouver ci-joint le tableau de recueil d'informations de l'URSSAF
+            Centre-Val de Loire.
+
+            Ce message est envoyé depuis une boîte non surveillée. Pour toute question :
+            formation@urssaf-centre.fr
+
+            Le service RH
+            """),
+            [attach("recueil_urssaf_cvl.xlsx", XLSX_TYPE, book)],
+            "----=_Part_2201_7788.1752128100",
+        ),
+        returned(
+            summarise(rows, sent),
+            no_reply=True,
+            note="Sent from a noreply address: summarised, but no reply.",
+        ),
+    )
+
+    # --- HTML-only body with an inline logo, the .xlsx AND a PDF export attached; the NIR
+    # is a number cell in one row; header variants N° SS, Adresse mail, Bloc(s).
+    sent = when(2025, 3, 25, 11, 0, 0)
+    org = "CAF de l'Isère"
+    rows = [
+        # June (due 31/03), NIR stored as a number: on time.
+        R(
+            "accepted",
+            org,
+            "Famille",
+            "CHARRIER",
+            "Benjamin",
+            int(nir("1", "89", "06", "38", "185", "133")),
+            D(1989, 6, 6),
+            "benjamin.charrier@caf38.fr",
+            "GC",
+            "1",
+            D(2025, 6, 2),
+        ),
+        # July: on time.
+        R(
+            "accepted",
+            org,
+            "Famille",
+            "BONNET",
+            "Élise",
+            nir("2", "92", "09", "38", "421", "078"),
+            D(1992, 9, 9),
+            "elise.bonnet@caf38.fr",
+            "COS",
+            "2",
+            D(2025, 7, 1),
+        ),
+        # Last name missing: invalid.
+        R(
+            "invalid",
+            org,
+            "Famille",
+            "",
+            "Rémi",
+            nir("1", "95", "02", "38", "053", "011"),
+            D(1995, 2, 2),
+            "remi.c@caf38.fr",
+            "GC",
+            "3",
+            D(2025, 6, 2),
+        ),
+        # May (due 30/11/2024): late.
+        R(
+            "late",
+            org,
+            "Famille",
+            "ARNAUD",
+            "Céline",
+            nir("2", "86", "12", "26", "362", "190"),
+            D(1986, 12, 1),
+            "celine.arnaud@caf38.fr",
+            "GC",
+            "2",
+            D(2025, 5, 12),
+        ),
+    ]
+    columns = [
+        ("Organisme", "org"),
+        ("Branche", "branch"),
+        ("Nom", "last"),
+        ("Prénom", "first"),
+        ("N° SS", "nir"),
+        ("Date de naissance", "birth"),
+        ("Adresse mail", "email"),
+        ("CQP", "cqp"),
+        ("Bloc(s)", "blocks"),
+        ("Certifiable à partir du", "cert"),
+        ("Redoublant", "redo"),
+    ]
+    book = xlsx([("Candidats", sheet_grid(columns, rows))])
+    export = pdf(
+        """
+        ## CAF de l'Isère - tableau de recueil (export)
+        CHARRIER Benjamin - GC - bloc 1 - 02/06/2025
+        BONNET Élise - COS - bloc 2 - 01/07/2025
+        Rémi - GC - bloc 3 - 02/06/2025
+        ARNAUD Céline - GC - bloc 2 - 12/05/2025
+        """,
+        "Export",
+    )
+    html_body = t("""
+    <html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"></head>
+    <body><p>Bonjour,</p>
+    <p>Veuillez trouver ci-joint le tableau de recueil de la CAF de l&#39;Is&egrave;re
+    (fichier Excel) ainsi qu&#39;une version PDF pour information.</p>
+    <p>Cordialement,</p>
+    <table><tr><td><img src="cid:logo.caf38@sig" alt="CAF"></td>
+    <td><b>Agn&egrave;s Pelletier</b><br>Chargée de formation<br>CAF de l&#39;Is&egrave;re</td></tr></table>
+    </body></html>
+    """)
+    add(
+        "xlsx-and-pdf-export-html-logo",
+        eml(
+            frm=addr("Agnès Pelletier", "agnes.pelletier@caf38.fr"),
+            to=TO_CERTIF,
+            subject="Tableau de recueil - CAF de l'Isère",
+            date=sent,
+            body=multi(
+                "mixed",
+                "_013_mixed_CAF38_",
+                multi(
+                    "related",
+                    "_013_related_CAF38_",
+                    text(html_body, "html"),
+                    attach(
+                        "image001.png",
+                        "image/png",
+                        logo("CAF 38"),
+                        inline=True,
+                        cid="logo.caf38@sig",
+                    ),
+                    params=' type="text/html";',
+                ),
+                attach("Recueil CAF38.xlsx", XLSX_TYPE, book),
+                attach("Recueil CAF38.pdf", "application/pdf", export),
+            ),
+            key="xlsx-and-pdf-export-html-logo",
+            extra=(OUTLOOK,),
+        ),
+        returned(
+            summarise(rows, sent),
+            note="The spreadsheet is attached (the PDF beside it changes nothing); one NIR is a number cell.",
+        ),
+    )
+
+    # --- Empty lines between rows, optional fields empty, Redoublant left empty (= Non),
+    # blocks as a number cell; mail of 02/07/2025.
+    sent = when(2025, 7, 2, 9, 41, 27, "+0200")
+    org = "CAF de la Gironde"
+    rows = [
+        # November (due 31/07), no e-mail, Redoublant empty means Non: on time.
+        R(
+            "accepted",
+            org,
+            "Famille",
+            "DUBOIS",
+            "Marion",
+            nir("2", "90", "06", "33", "063", "125"),
+            D(1990, 6, 16),
+            "",
+            "GC",
+            "1",
+            D(2025, 11, 3),
+            "",
+        ),
+        # December, no birth date: on time.
+        R(
+            "accepted",
+            org,
+            "Famille",
+            "LACOSTE",
+            "Thierry",
+            nir("1", "77", "03", "33", "281", "048"),
+            "",
+            "thierry.lacoste@caf33.fr",
+            "COS",
+            "2, 3",
+            D(2025, 12, 1),
+            "",
+        ),
+        # November, blocks as the number 2: on time.
+        R(
+            "accepted",
+            org,
+            "Famille",
+            "ARNOULD",
+            "Sabine",
+            nir("2", "83", "09", "40", "088", "102"),
+            D(1983, 9, 29),
+            "sabine.arnould@caf33.fr",
+            "GC",
+            2,
+            D(2025, 11, 17),
+            "Non",
+        ),
+        # CQP left empty: invalid.
+        R(
+            "invalid",
+            org,
+            "Famille",
+            "MERCIER",
+            "Yohan",
+            nir("1", "98", "11", "33", "318", "077"),
+            D(1998, 11, 5),
+            "yohan.mercier@caf33.fr",
+            "",
+            "1",
+            D(2025, 11, 3),
+            "",
+        ),
+    ]
+    book = xlsx([("Recueil", sheet_grid(STD_COLUMNS, rows, blank_rows_after=(1, 2)))])
+    add(
+        "xlsx-empty-rows-optional-fields",
+        cert_mail(
+            "xlsx-empty-rows-optional-fields",
+            addr("Véronique Lagarde", "veronique.lagarde@caf33.fr"),
+            "tableau recueil caf 33",
+            sent,
+            t("""
+            Bonjour,
+            ci-joint le tableau pour nos 4 candidats de fin d'année.
+            Bonne journée
+            Véronique Lagarde - CAF de la Gironde
+            """),
+            [attach("tableau_recueil_caf33.xlsx", XLSX_TYPE, book)],
+            "000000000000b5c4d3063900f1a2",
+        ),
+        returned(
+            summarise(rows, sent),
+            note="Blank lines are not candidate rows; an empty Redoublant means Non.",
+        ),
+    )
+
+
 # === main ===
 
 
@@ -2969,6 +4849,7 @@ def check_corpus() -> None:
 def main() -> int:
     problem_reports()
     deferrals()
+    spreadsheets()
     check_corpus()
     write_all()
     by_kind = Counter(e.kind for e in CORPUS)
