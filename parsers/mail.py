@@ -196,15 +196,28 @@ def _payload_bytes(part: Message, problems: list[str]) -> bytes:
 
 
 def _filename(part: Message, problems: list[str]) -> str | None:
+    """The decoded file name (RFC 2231 parameters, RFC 2047 words, raw 8-bit), or None."""
+    name: str | None = None
     try:
-        name = part.get_filename()
+        for header, param in (("content-disposition", "filename"), ("content-type", "name")):
+            value = part.get_param(param, header=header)
+            if value is None:
+                continue
+            if isinstance(value, tuple):
+                # RFC 2231: the stdlib gives the percent-decoded bytes as Latin-1 text;
+                # decode them ourselves so a lying charset label falls back sanely.
+                charset, _language, text = value
+                raw = str(text).encode("latin-1", "surrogateescape")
+                name = decode_bytes(raw, charset or None, problems)
+            else:
+                name = str(value)
+            if name.strip():
+                break
     except Exception:
         problems.append("filename_unreadable")
         return None
     if not name:
         return None
-    if not isinstance(name, str):
-        name = str(name)
     name = decode_header(name, problems)
     # A path in a file name is never wanted, and some clients send one.
     name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()

@@ -73,10 +73,16 @@ def codec_for(charset: str | None) -> str | None:
     if not charset:
         return None
     label = charset.strip().strip("\"'").strip().lower()
-    label = _CHARSET_ALIASES.get(label, label)
-    try:
-        info = codecs.lookup(label)
-    except (LookupError, ValueError, TypeError):
+    info = None
+    # Unknown labels are often known ones with a decoration: "iso-gb2312", "x-cp1252".
+    for candidate in (label, label.removeprefix("x-"), label.removeprefix("iso-"), label[:40]):
+        candidate = _CHARSET_ALIASES.get(candidate, candidate)
+        try:
+            info = codecs.lookup(candidate)
+            break
+        except (LookupError, ValueError, TypeError):
+            continue
+    if info is None:
         return None
     if not getattr(info, "_is_text_encoding", True) or info.name in _REFUSED_CODECS:
         return None
@@ -84,13 +90,18 @@ def codec_for(charset: str | None) -> str | None:
     return "cp1252" if name in ("latin-1", "iso8859-1") else name
 
 
+_ODD_WESTERN = frozenset("¡¢£¤¥¦§¨©ª¬®¯±²³´µ¶·¸¹º¼½¾¿×÷ˆ‰Š‹Ž˜™š›žƒ†‡•")
+
+
 def _plausible_western(text: str) -> bool:
     """True when single-byte decoded text looks like a Western European language."""
     letters = sum(1 for c in text if c.isalpha())
-    foreign = sum(1 for c in text if ord(c) > 127)
+    foreign = [c for c in text if ord(c) > 127]
     # Accented letters are a minority in French or German even in a short sentence;
-    # Cyrillic or Greek bytes read as Windows-1252 are nearly all non-ASCII.
-    return foreign * 3 <= letters + 1
+    # Cyrillic or Greek bytes read as Windows-1252 are nearly all non-ASCII, and
+    # Chinese or Japanese bytes give many symbols (¤ ³ · ¿) that Western text lacks.
+    odd = sum(1 for c in foreign if c in _ODD_WESTERN)
+    return len(foreign) * 3 <= letters + 1 and odd * 5 <= len(foreign)
 
 
 def decode_bytes(data: bytes, charset: str | None, problems: list[str] | None = None) -> str:
@@ -121,10 +132,19 @@ def decode_bytes(data: bytes, charset: str | None, problems: list[str] | None = 
                 problems.append(f"charset_mismatch: {charset}")
     elif charset and problems is not None:
         problems.append(f"charset_unknown: {charset[:40]}")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    if not data.isascii():
+        # (ASCII data gets here only when a 7-bit charset failed: UTF-8 says nothing.)
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    if codec is not None and not codec.startswith(_SINGLE_BYTE_PREFIXES):
+        # A multi-byte charset with a few vendor characters it lacks (NEC digits in
+        # ISO-2022-JP): the declared charset with replacements beats any guess.
+        replaced = data.decode(codec, "replace")
+        bad = replaced.count("\ufffd")
+        if bad <= 1 or bad * 100 <= len(replaced):
+            return replaced
     lenient = data.decode("utf-8", "replace")
     bad = lenient.count("\ufffd")
     if bad * 200 < len(lenient) and sum(1 for c in lenient if ord(c) > 127) > bad * 2:
