@@ -242,8 +242,10 @@ def find_name(new_text: str, signature: str) -> str | None:
     tail = [ln.strip() for ln in new_text.splitlines() if ln.strip()][-4:]
     for line in [*lines, *reversed(tail)]:
         line = re.sub(r"^(?:--\s*|cordialement,?\s*|bien cordialement,?\s*)", "", line, flags=re.I)
-        if _is_name(line):
-            return _clean(line)
+        # "Bruno Lefebvre, 10 rue Jean Moulin ..." : the name is the first segment.
+        for candidate in (line, line.split(",")[0], line.split(" - ")[0]):
+            if _is_name(candidate):
+                return _clean(candidate)
     return None
 
 

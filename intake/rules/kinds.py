@@ -93,15 +93,22 @@ def mycertif_trouble(ctx: Context) -> str | None:
     return f"{platform!r} + {trouble!r}" if trouble else None
 
 
-_THANKS = re.compile(r"\b(merci|remercie|remerciements|thanks|thank you)\b")
-_QUESTION_OR_TROUBLE = re.compile(r"\?|probleme|souci|impossible|n'arrive|pas recu|erreur")
+_THANKS = re.compile(
+    r"^(?:bonjour|bonsoir|madame|monsieur|hello|re)?[ ,!.]*"
+    r"(merci|je vous remercie|nous vous remercions|un grand merci|thanks|thank you)"
+)
+# Any sign of a problem or a request: negations, questions, trouble words.
+_NOT_JUST_THANKS = re.compile(
+    r"\?|\bpas\b|\bplus\b|\bn'|\bne\b|\bni\b|impossible|probleme|souci|erreur|bloque|"
+    r"aide|toujours|pourriez|pouvez|pourrais|voudrais|souhaite|besoin|merci de (me|nous)"
+)
 
 
 def thanks_only(ctx: Context) -> str | None:
     """A short thank-you ('Merci, j'ai bien reçu mon NUC') is not a new problem."""
     if len(ctx.new_text) > 400:
         return None
-    if _THANKS.search(ctx.new_text) and not _QUESTION_OR_TROUBLE.search(ctx.new_text):
+    if _THANKS.search(ctx.new_text) and not _NOT_JUST_THANKS.search(ctx.new_text):
         return "short thank-you"
     return None
 

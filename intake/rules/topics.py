@@ -21,7 +21,6 @@ _DECISIVE: tuple[tuple[Topic, str], ...] = (
 # Topics weighed against each other by how many of their phrases appear; ties go to
 # the first listed.
 _WEIGHED: tuple[tuple[Topic, str], ...] = (
-    (Topic.NUC_REQUEST, "topic_nuc_request"),
     (Topic.CONFIRMATION_MAIL_MISSING, "topic_confirmation_mail_missing"),
     (Topic.PASSWORD_RESET, "topic_password_reset"),
     (Topic.PAYMENT, "topic_payment"),
@@ -30,8 +29,47 @@ _WEAK_NO_CENTRE = {"code departement", "code du departement", "numero de departe
                    "mon departement", "dans mon departement", "le departement"}
 
 
+# A year before 2022 next to registration words: such candidates follow procedure A.
+_EARLY_YEAR = re.compile(
+    r"(?<!\d)(?:20[01]\d|202[01])(?!\d)"
+)
+_EARLY_CONTEXT = re.compile(r"inscri|session|epreuve|examen|passe|candidat|nuc")
+_BIRTH = re.compile(r"\bnee? (?:le|en)\b|naissance|\bage\b")
+
+
+def earlier_registration(ctx: Context) -> str | None:
+    """'Inscrit(e) en 2019', 'j'avais passé l'épreuve en 2019' (before 2022)."""
+    for match in _EARLY_YEAR.finditer(ctx.own):
+        window = ctx.own[max(0, match.start() - 80) : match.end() + 30]
+        if _EARLY_CONTEXT.search(window) and not _BIRTH.search(window):
+            # A later registration (2022-2024) means procedure B applies after all.
+            if re.search(r"(?<!\d)202[2-4](?!\d)", ctx.own.replace(match.group(0), "")):
+                later = re.search(r"(inscri\w*|session) (?:en |de |pour )?202[2-4]", ctx.own)
+                if later:
+                    return None
+            return window.strip()
+    return None
+
+
+def nuc_request(ctx: Context) -> str | None:
+    """Names the NUC with an asking/losing word, and quotes no NUC of their own."""
+    nuc = ctx.find("nuc_words")
+    if nuc is None:
+        return None
+    from intake.rules.fields import find_nuc
+
+    config = ctx.config
+    if find_nuc([ctx.mail.subject, ctx.new_text], config.nuc.pattern, config.nuc.format):
+        return None
+    asking = ctx.find("topic_nuc_request")
+    return f"{nuc!r} + {asking!r}" if asking else None
+
+
 def specific_topic(ctx: Context) -> tuple[Topic, str] | None:
     """The problem-report topic other than ``other``, with its evidence."""
+    early = earlier_registration(ctx)
+    if early:
+        return Topic.FIRST_REGISTRATION, early
     for topic, list_name in _DECISIVE:
         found = ctx.find(list_name)
         if found is None:
@@ -43,6 +81,9 @@ def specific_topic(ctx: Context) -> tuple[Topic, str] | None:
         return topic, found
     if ctx.find("double_payment"):
         return Topic.PAYMENT, ctx.find("double_payment") or ""
+    asked = nuc_request(ctx)
+    if asked:
+        return Topic.NUC_REQUEST, asked
     best: tuple[int, int, Topic, str] | None = None
     for rank, (topic, list_name) in enumerate(_WEIGHED):
         hits = set(ctx.find_all(list_name))
@@ -123,10 +164,22 @@ def justification(ctx: Context, reason: DeferralReason) -> tuple[bool, Reason]:
     return False, Reason("deferral.justification.absent", f"attachments: {seen}")
 
 
+_NEGATION = re.compile(
+    r"(?:\bni|\bpas (?:de |d'|un |une |d'une |d'un )?|\bsans|\bne (?:demande|souhaite|veux|"
+    r"sollicite) pas (?:de |d'|une |un |l'|le |la )?|\baucun(?:e)? |\bnot |\bno )\s*$"
+)
+
+
 def asks_refund(ctx: Context) -> tuple[bool, Reason | None]:
-    found = ctx.find("refund")
-    if found:
-        return True, Reason("deferral.asks_refund", found)
+    """Cancellation or reimbursement asked for; "ni annulation ni remboursement" is not."""
+    regex = ctx.sets["refund"].regex
+    if regex is None:
+        return False, None
+    for match in regex.finditer(ctx.own):
+        before = ctx.own[max(0, match.start() - 40) : match.start()]
+        if _NEGATION.search(before):
+            continue
+        return True, Reason("deferral.asks_refund", match.group(0))
     return False, None
 
 

@@ -155,6 +155,9 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     ),
     # Asking not to sit the exam as registered: deferral, cancellation, refund.
     "deferral": (
+        "postpone", "defer", "deferral", "reschedule", "cancel my registration",
+        "cancel my exam", "refund", "unable to attend", "can't attend", "cannot attend",
+        "won't be able to (attend|sit|take)", "will not be able to (attend|sit|take)",
         "(un|le|mon|ce|du|votre|d'un|notre|son|ma|demande de|solliciter un|sollicite un) report",
         "report (de|d'|du|des|pour|a|au|sur|examen|epreuve|inscription|session)",
         "reporter", "reporte", "reportee", "reporte mon", "reporter mon",
@@ -187,6 +190,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     ),
     # Registration vocabulary (a problem report needs one of these or a topic).
     "registration": (
+        "registration", "register", "registered", "sign up", "candidate",
         "inscription", "inscrire", "inscrit", "inscrite", "m'inscrire",
         "certif-up", "certif up", "certifup", "candidature", "pre-validation",
         "prevalidation", "pre validation", "pre-valid*", "prevalid*",
@@ -197,6 +201,8 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     ),
     # Something is wrong (for a generic registration problem).
     "trouble": (
+        "problem", "issue", "can't", "cannot", "unable", "lost", "error", "help",
+        "not received", "didn't receive", "never received",
         "probleme", "souci", "soucis", "difficulte*", "impossible", "n'arrive pas",
         "n'arrive plus", "je n'arrive", "bloque*", "erreur", "bug", "beug",
         "ne fonctionne pas", "ne marche pas", "pas recu", "jamais recu",
@@ -209,6 +215,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
 
     # --- Problem-report topics ---------------------------------------------------
     "topic_first_registration": (
+        "first time", "first registration", "never registered",
         "premiere inscription", "premiere fois", "pour la premiere fois",
         "jamais (ete )?inscrite?", "je ne me suis jamais inscrit*",
         "premiere candidature", "mode operatoire a", "nouveau candidat",
@@ -243,19 +250,29 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "72 h", "heures ouvrees", "facture", "montant", "preleve*", "debite*",
         "tarif", "cout de l'inscription",
     ),
+    # A NUC request: the NUC is named ("nuc_words") together with one of these
+    # asking/losing words, and the sender quotes no NUC themself.
+    "nuc_words": (
+        "nuc", "numero unique", "numero de candidat", "identifiant candidat",
+        "numero d'inscription", "candidate number", "candidate id",
+    ),
     "topic_nuc_request": (
-        "nuc .. (perdu|oublie|egare|retrouve pas|ne trouve pas|ne connais pas|jamais recu|pas recu|pas eu)",
-        "(perdu|oublie|egare|retrouve pas|pas recu|jamais recu|pas eu|ne connais pas|ne trouve pas|ne trouve plus|retrouver|recuperer|connaitre|obtenir|demander) .. (nuc|numero unique|numero de candidat)",
-        "(quel est|c'est quoi|ou trouver|ou se trouve|ou puis-je trouver) .. (nuc|numero unique|numero de candidat)",
-        "numero unique de candidat", "demander son nuc", "demander mon nuc",
-        "mon nuc svp", "me communiquer mon nuc", "me redonner mon nuc",
-        "me rappeler mon nuc", "me renvoyer mon nuc", "me transmettre mon nuc",
-        "sans (mon )?nuc", "pas de nuc",
+        "perdu", "oublie", "egare", "retrouve pas", "retrouve plus", "trouve pas",
+        "trouve plus", "ne l'ai plus", "ne l'ai pas", "ne l'ai jamais", "pas recu",
+        "jamais recu", "pas eu", "ne connais pas", "ne me souviens (pas|plus)",
+        "retrouver", "recuperer", "connaitre", "obtenir", "demander", "demande",
+        "renvoyer", "redonner", "communiquer", "rappeler", "transmettre", "envoyer",
+        "quel est", "c'est quoi", "ou trouver", "ou se trouve", "n'ai pas de",
+        "pas de nuc", "sans nuc", "sans mon nuc", "lost", "forgot", "never received",
+        "what is my",
     ),
     "topic_password_reset": (
-        "mot de passe", "mdp", "password", "identifiant*", "me connecter",
-        "connexion", "se connecter", "acceder a mon compte", "acces a mon compte",
-        "mon compte", "reinitialis*", "code d'acces",
+        "mot de passe", "mots de passe", "mdp", "password",
+        "(impossible de|n'arrive pas a|n'arrive plus a|ne peux pas|ne peux plus|ne parviens pas a|ne parviens plus a|pas moyen de) (me connecter|me reconnecter|acceder a mon compte|me loguer|me logger|ouvrir mon compte|entrer dans mon compte)",
+        "identifiants? .. (oublie|perdu|incorrect|invalide|refuse|errone|bloque)",
+        "connexion .. (impossible|refusee|echoue|bloquee|refuse)",
+        "compte (bloque|verrouille|desactive)", "reinitialis*", "code d'acces",
+        "can't log in", "cannot log in", "forgot my password", "lost my password",
     ),
     "topic_confirmation_mail_missing": (
         "(mail|courriel|e-mail|email|message|lien) (de |d')?(confirmation|pre-validation|prevalidation|pre validation|validation)",
@@ -269,6 +286,8 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
 
     # --- Deferral fields ------------------------------------------------------------
     "medical": (
+        "sick", "illness", "flu", "doctor", "hospital", "medical certificate",
+        "surgery", "injury", "injured", "sick leave", "ill",
         "medical", "medicale", "medicaux", "medicales", "maladie", "malade",
         "certificat medical", "arret de travail", "arret maladie", "avis d'arret",
         "hospitalis*", "hopital", "clinique", "chirurgi*", "operation", "opere",
@@ -281,6 +300,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "sante", "hospitalisation", "hospitalise", "hospitalisee",
     ),
     "employer_refusal": (
+        "employer .. (refused|denied|won't|will not)", "my employer", "my manager .. (refused|denied)",
         "employeur .. refus*", "refus* .. employeur", "employeur ne (m'accorde|me donne|m'autorise|accepte)",
         "employeur n'accepte pas", "employeur n'a pas accepte", "employeur s'oppose",
         "conge pour examen .. refus*", "refus* .. conge pour examen",
