@@ -123,6 +123,8 @@ def sniff_format(data: bytes, filename: str | None) -> Format:
         for stream in ("WordDocument", "PowerPoint Document", "__substg1.0_"):
             if stream.encode("utf-16-le") in data:
                 raise _Refused("unsupported", f"OLE2 file with a {stream} stream, not a workbook")
+        if _xls_filepass(data):
+            raise _Refused("protected", "password-protected workbook (FILEPASS record)")
         return "xls"
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _sniff_zip(data, filename)
@@ -134,6 +136,24 @@ def sniff_format(data: bytes, filename: str | None) -> Format:
     if looks_like_text(data):
         return "csv"
     raise _Refused("unsupported", "unrecognised binary file")
+
+
+_BIFF8_GLOBALS_BOF = re.compile(rb"\x09\x08[\x08-\x14]\x00..\x05\x00", re.DOTALL)
+
+
+def _xls_filepass(data: bytes) -> bool:
+    """True when the record after the workbook-globals BOF is FILEPASS (encryption).
+
+    The BIFF8 format puts FILEPASS right after the first BOF, so it sits in the first
+    sector of the Workbook stream. Calamine only reports RC4 encryption; this also
+    catches XOR obfuscation, whose cells would otherwise read as garbage.
+    """
+    match = _BIFF8_GLOBALS_BOF.search(data, 512)
+    if match is None:
+        return False
+    length = data[match.start() + 2]
+    after = match.start() + 4 + length
+    return data[after : after + 2] == b"\x2f\x00"
 
 
 def _sniff_zip(data: bytes, filename: str | None) -> Format:
@@ -232,7 +252,7 @@ def _check_xlsx_extent(name: str, xml: bytes, max_cells: int) -> None:
 
 def _check_ods_extent(xml: bytes, max_cells: int) -> None:
     """Walk content.xml counting repeated rows and cells, as calamine will expand them."""
-    repeats = [int(n) for n in re.findall(rb'number-(?:rows|columns)-repeated="(\d+)"', xml)]
+    repeats = [int(n) for n in re.findall(rb"number-(?:rows|columns)-repeated=[\"'](\d+)", xml)]
     if not repeats or sum(repeats) < 10_000:
         return
     state = {"row": 0, "col": 0, "row_rep": 1, "area": 0, "max_row": 0, "max_col": 0}
@@ -308,6 +328,7 @@ def _read_calamine(data: bytes, fmt: Format, *, max_rows: int, max_cells: int) -
     cells_left = max_cells
     error: str | None = None
     error_kind: ErrorKind | None = None
+    failed = 0
     for name in book.sheet_names:
         try:
             sheet = book.get_sheet_by_name(name)
@@ -317,6 +338,7 @@ def _read_calamine(data: bytes, fmt: Format, *, max_rows: int, max_cells: int) -
             if "limit" in str(exc).lower():
                 raise _Refused("too_large", f"sheet {name}: {exc}") from None
             problems.append(f"sheet {name} unreadable: {exc}")
+            failed += 1
             continue
         start = sheet.start
         if start is None:
@@ -342,6 +364,8 @@ def _read_calamine(data: bytes, fmt: Format, *, max_rows: int, max_cells: int) -
         sheets.append(
             Sheet(name=name, rows=rows, row_numbers=numbers, visible=visibility.get(name, True))
         )
+    if failed and not any(sheet.rows for sheet in sheets):
+        raise _Refused("corrupt", "; ".join(problems))
     return Workbook(
         sheets=tuple(sheets),
         format=fmt,
