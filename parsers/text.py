@@ -460,6 +460,23 @@ _CLOSINGS = (
 )
 # A closing this far from the end is part of the text, not a sign-off.
 _MAX_SIGNATURE_LINES = 15
+# A "-- " delimiter may open a longer corporate block.
+_MAX_DELIMITED_LINES = 30
+_NAME_MAY_FOLLOW = (
+    "cordialement",
+    "bien cordialement",
+    "tres cordialement",
+    "bien a vous",
+    "bien a toi",
+    "sinceres salutations",
+    "meilleures salutations",
+    "bien sincerement",
+    "respectueusement",
+    "best regards",
+    "kind regards",
+    "regards",
+)
+_POSTSCRIPT = ("ps ", "ps:", "p.s", "p-s", "ps.", "ps,", "p.-s")
 
 
 def _header_key(line: str) -> str:
@@ -551,11 +568,18 @@ def _history_start(lines: list[str]) -> tuple[int, str, int]:
     return count, "none", 0
 
 
+def _postscript_back(body: list[str], signature: list[str]) -> tuple[list[str], list[str]]:
+    """A "PS :" after the sign-off is the sender's text again (it may carry a NUC)."""
+    for index, line in enumerate(signature):
+        if fold(line.strip()[:5]).startswith(_POSTSCRIPT):
+            while body and not body[-1].strip():
+                body = body[:-1]
+            return body + [""] + signature[index:], signature[:index]
+    return body, signature
+
+
 def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
     """Cut the sign-off from the end of the new text: (body lines, signature lines)."""
-    for index, line in enumerate(lines):
-        if line in ("-- ", "--"):
-            return lines[:index], lines[index + 1 :]
     non_empty = 0
     candidate: tuple[int, str] | None = None
     for index in range(len(lines) - 1, -1, -1):
@@ -563,8 +587,10 @@ def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
         if not line:
             continue
         non_empty += 1
-        if non_empty > _MAX_SIGNATURE_LINES:
-            break
+        if lines[index] in ("-- ", "--") and non_empty <= _MAX_DELIMITED_LINES:
+            return _postscript_back(lines[:index], lines[index + 1 :])
+        if non_empty > _MAX_SIGNATURE_LINES or len(line) > 160:
+            continue
         folded = fold(line[:40])
         for closing in _CLOSINGS:
             if folded.startswith(closing):
@@ -573,11 +599,11 @@ def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
     if candidate is None:
         return lines, []
     index, rest = candidate
-    # Text after the formula on the same line ("Cordialement, Jean Dupont") belongs to
-    # the signature; short formulas continue up to the punctuation.
-    rest = rest.lstrip(" ,.;:!-")
-    tail = [rest] if rest and fold(lines[index]).startswith(_CLOSINGS[:6]) else []
-    return lines[:index], tail + lines[index + 1 :]
+    # Text after a short formula on the same line ("Cordialement, Jean Dupont") is the
+    # name, and belongs to the signature; after a long formula it is more formula.
+    rest = rest.strip(" ,.;:!-")
+    same_line = [rest] if rest and fold(lines[index].strip()).startswith(_NAME_MAY_FOLLOW) else []
+    return _postscript_back(lines[:index], same_line + lines[index + 1 :])
 
 
 def split_reply(text: str) -> ReplyParts:

@@ -159,3 +159,15 @@ def test_mail_exposes_the_split() -> None:
     assert mail.new_text == "Bonjour,\nci-joint mon certificat médical."
     assert mail.signature.startswith("Jean Dupont")
     assert mail.quoted_text.startswith("De : Accueil")
+
+
+def test_postscript_after_the_closing_is_new_text() -> None:
+    parts = split_reply("Merci.\n\nCordialement,\nJean Dupont\n\nPS : mon NUC est 2023-004512")
+    assert parts.signature == "Jean Dupont"
+    assert parts.new_text == "Merci.\n\nPS : mon NUC est 2023-004512"
+
+
+def test_early_dash_dash_line_is_not_a_signature() -> None:
+    body = "Intro\n--\n" + "\n".join(f"Point {i}" for i in range(40))
+    parts = split_reply(body)
+    assert parts.signature == "" and parts.new_text.endswith("Point 39")
