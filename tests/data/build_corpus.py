@@ -4809,6 +4809,779 @@ def spreadsheets() -> None:
     )
 
 
+# ===========================================================================
+# certification: myCertif UCANSS access (SPEC §2)
+# ===========================================================================
+
+
+def mycertif_access() -> None:
+    add(
+        "login-refused-caf",
+        plain_mail(
+            "login-refused-caf",
+            addr("Céline Morel", "celine.morel@caf31.fr"),
+            CERTIF,
+            "Connexion impossible à myCertif",
+            when(2025, 2, 4, 9, 20, 14),
+            t("""
+            Bonjour,
+
+            Depuis ce matin impossible de me connecter à myCertif UCANSS : le message
+            « identifiant ou mot de passe incorrect » s'affiche alors que je n'ai rien changé.
+            J'ai tenté la réinitialisation du mot de passe mais je ne reçois pas le mail.
+            Pouvez-vous m'aider ? Je dois inscrire 4 candidats avant vendredi.
+
+            Céline Morel
+            Service formation - CAF de la Haute-Garonne
+            """),
+            extra=(OUTLOOK,),
+        ),
+        mycertif(),
+    )
+
+    down_plain = t("""
+    Bonjour,
+
+    La plateforme myCertif est inaccessible depuis ce matin 8h : nous obtenons une page
+    « 503 Service Unavailable ». Est-ce un problème connu ? Nous avons des inscriptions à
+    finaliser cette semaine.
+
+    Cordialement,
+    Patrick Renaud
+    URSSAF Bourgogne
+    """)
+    down_html = t("""
+    <html><body><p>Bonjour,</p>
+    <p>La plateforme <b>myCertif</b> est inaccessible depuis ce matin 8h&nbsp;: nous obtenons une
+    page &laquo;&nbsp;503 Service Unavailable&nbsp;&raquo;. Est-ce un probl&egrave;me connu&nbsp;? Nous
+    avons des inscriptions &agrave; finaliser cette semaine.</p>
+    <p>Cordialement,<br>Patrick Renaud<br>URSSAF Bourgogne</p></body></html>
+    """)
+    add(
+        "platform-down-urssaf",
+        eml(
+            frm=addr("Patrick Renaud", "patrick.renaud@urssaf.fr"),
+            to=TO_CERTIF,
+            subject="myCertif inaccessible (erreur 503)",
+            date=when(2025, 3, 17, 8, 47, 3),
+            body=alternative("_000_DB8PR04MB6F10_", down_plain, down_html),
+            key="platform-down-urssaf",
+            extra=(OUTLOOK,),
+        ),
+        mycertif(),
+    )
+
+    add(
+        "no-credentials-new-referent-carsat",
+        plain_mail(
+            "no-credentials-new-referent-carsat",
+            addr("Isabelle Kerjean", "isabelle.kerjean@carsat-bretagne.fr"),
+            CERTIF,
+            "Identifiants myCertif UCANSS",
+            when(2025, 4, 8, 14, 5, 0, "+0200"),
+            t("""
+            Bonjour,
+
+            Je remplace depuis le 1er avril Mme Le Bihan comme référente formation. Je n'ai jamais
+            reçu d'identifiants de connexion pour la plateforme myCertif UCANSS et je ne peux donc
+            pas accéder aux inscriptions de nos candidats. Pouvez-vous me créer un accès ?
+
+            Merci,
+            Isabelle Kerjean
+            CARSAT Bretagne
+            """),
+            extra=(THUNDERBIRD,),
+        ),
+        mycertif(),
+    )
+
+    add(
+        "candidate-results-space-activation",
+        plain_mail(
+            "candidate-results-space-activation",
+            addr("Samir Bouzid", "samir.bouzid@gmail.com"),
+            CERTIF,
+            "accès espace myCertif",
+            when(2025, 6, 1, 10, 33, 29, "+0200"),
+            t("""
+            Bonjour,
+            Je n'arrive pas à accéder à mon espace candidat myCertif pour consulter mes résultats
+            du jury du 28 mai : le lien d'activation reçu par mail a expiré et je ne trouve pas
+            comment en redemander un.
+            Merci de votre aide,
+            Samir Bouzid (CQP GC, CAF de l'Hérault)
+            """),
+        ),
+        mycertif(note="Access to the myCertif space, although the goal is to read results."),
+    )
+
+    add(
+        "register-button-error-screenshot",
+        with_files(
+            "register-button-error-screenshot",
+            addr("Anne-Laure Giraud", "anne-laure.giraud@caf38.fr"),
+            "Erreur myCertif - inscription d'un candidat",
+            when(2025, 4, 22, 11, 14, 56, "+0200"),
+            t("""
+            Bonjour,
+
+            Lorsque je clique sur « Inscrire un candidat » dans myCertif UCANSS, j'obtiens le
+            message « Une erreur technique est survenue » et l'inscription n'est pas
+            enregistrée. Capture d'écran ci-jointe.
+
+            Cordialement,
+            Anne-Laure Giraud
+            CAF de l'Isère
+            """),
+            [
+                attach(
+                    "capture_mycertif.png",
+                    "image/png",
+                    screenshot(
+                        "myCertif UCANSS - Inscriptions",
+                        "",
+                        "[bar] Une erreur technique est survenue",
+                        "Code : INSC-500",
+                    ),
+                )
+            ],
+            "_014_AM6PR04MB5B3C_",
+            to=CERTIF,
+            extra=(OUTLOOK,),
+        ),
+        mycertif(),
+    )
+
+    add(
+        "account-locked-martinique-cp1252",
+        plain_mail(
+            "account-locked-martinique-cp1252",
+            addr("Rose-Marie Larcher", "rm.larcher@cgss-martinique.fr", "windows-1252", "Q"),
+            CERTIF,
+            "Compte myCertif bloqué",
+            when(2025, 5, 6, 9, 2, 40, "-0400"),
+            t("""
+            Bonjour,
+
+            Mon compte myCertif UCANSS est bloqué après trois tentatives de connexion… Le
+            message indique « compte verrouillé, contactez votre administrateur ». Qui est
+            l’administrateur pour notre organisme ?
+
+            Bien cordialement,
+            Rose-Marie Larcher
+            CGSS de la Martinique
+            """),
+            charset="windows-1252",
+            subject_charset="windows-1252",
+        ),
+        mycertif(),
+    )
+
+
+# ===========================================================================
+# Robots: automatic replies (SPEC §2) — never answered
+# ===========================================================================
+
+
+def auto_replies() -> None:
+    add(
+        "rfc3834-absent-caf",
+        plain_mail(
+            "rfc3834-absent-caf",
+            addr("Sandrine Blanc", "sandrine.blanc@caf69.fr"),
+            CERTIF,
+            "Absente : [CQ-2025-000052] Accusé de réception de votre tableau de recueil",
+            when(2025, 7, 15, 10, 2, 1, "+0200"),
+            t("""
+            Bonjour,
+
+            Je suis absente du 14 au 25 juillet inclus. Pour toute urgence, merci de contacter
+            le service formation au 04 72 00 00 01.
+
+            Cordialement,
+            Sandrine Blanc
+            """),
+            extra=(
+                ("Auto-Submitted", "auto-replied"),
+                ("In-Reply-To", "<cq-2025-000052.1.reply@institutquatredix.fr>"),
+            ),
+        ),
+        robot(CERTIF_ROLE, note="RFC 3834 Auto-Submitted: auto-replied."),
+    )
+
+    add(
+        "x-autoreply-candidate-holiday",
+        plain_mail(
+            "x-autoreply-candidate-holiday",
+            addr("Julien Rey", "julien.rey@free.fr"),
+            ACCUEIL,
+            "Re: [UP-2025-000301] Votre demande de report a bien été reçue",
+            when(2025, 8, 4, 9, 0, 0, "+0200"),
+            t("""
+            Bonjour,
+            je suis en vacances jusqu'au 18 août avec un accès limité à mes mails. Je vous
+            répondrai dès mon retour.
+            Julien
+            """),
+            extra=(
+                ("X-Autoreply", "yes"),
+                ("In-Reply-To", "<up-2025-000301.1.reply@union-prof.asso.fr>"),
+            ),
+        ),
+        robot(ACCUEIL_ROLE, note="X-Autoreply: yes."),
+    )
+
+    add(
+        "outlook-reponse-automatique",
+        plain_mail(
+            "outlook-reponse-automatique",
+            addr("Olivier Kahn", "olivier.kahn@urssaf.fr"),
+            CERTIF,
+            "Réponse automatique : [CQ-2025-000060] Accusé de réception de votre tableau de recueil",
+            when(2025, 8, 11, 14, 40, 12, "+0200"),
+            t("""
+            Bonjour,
+
+            Je suis actuellement en congés, de retour le lundi 1er septembre.
+            En mon absence, vous pouvez écrire à formation.idf@urssaf.fr.
+
+            Olivier Kahn
+            """),
+            extra=(
+                ("X-Auto-Response-Suppress", "All"),
+                (
+                    "Thread-Topic",
+                    encoded_words(
+                        "[CQ-2025-000060] Accusé de réception de votre tableau de recueil"
+                    ),
+                ),
+                ("X-MS-Exchange-Inbox-Rules-Loop", "olivier.kahn@urssaf.fr"),
+                OUTLOOK,
+            ),
+        ),
+        robot(
+            CERTIF_ROLE,
+            note="Outlook 'Réponse automatique :' subject with X-Auto-Response-Suppress.",
+        ),
+    )
+
+    add(
+        "precedence-auto-reply",
+        plain_mail(
+            "precedence-auto-reply",
+            addr("Christine Baron", "christine.baron@wanadoo.fr"),
+            ACCUEIL,
+            "Re: [UP-2025-000233] Votre signalement a bien été reçu",
+            when(2025, 4, 24, 17, 1, 44, "+0200"),
+            t("""
+            Merci pour votre message. Je suis actuellement absente et vous répondrai dès mon
+            retour le 2 mai.
+            """),
+            extra=(("Precedence", "auto_reply"),),
+        ),
+        robot(ACCUEIL_ROLE, note="Precedence: auto_reply."),
+    )
+
+    add(
+        "english-out-of-office",
+        plain_mail(
+            "english-out-of-office",
+            addr("Emma Clarke", "emma.clarke@ucanss.fr"),
+            CERTIF,
+            "Out of Office: [CQ-2025-000071] Votre message a bien été reçu",
+            when(2025, 3, 3, 8, 0, 31),
+            t("""
+            Hello,
+
+            I am out of the office until 10 March with no access to email.
+            For urgent matters please contact mycertifucanss@ucanss.fr.
+
+            Best regards,
+            Emma Clarke
+            """),
+        ),
+        robot(
+            CERTIF_ROLE,
+            note="English out-of-office, recognised by subject and wording (no header).",
+        ),
+    )
+
+    add(
+        "absent-wording-only",
+        plain_mail(
+            "absent-wording-only",
+            addr("Pascal Meunier", "pascal.meunier@laposte.net"),
+            ACCUEIL,
+            "Re: [UP-2025-000340] Votre signalement a bien été reçu",
+            when(2025, 8, 5, 6, 30, 0, "+0200"),
+            t("""
+            Bonjour,
+
+            Je suis absent(e) du 4 au 22 août inclus. Votre message ne sera pas transféré.
+
+            Cordialement.
+            """),
+        ),
+        robot(
+            ACCUEIL_ROLE,
+            note="No header: the French 'Je suis absent(e) du ... au ...' wording alone.",
+        ),
+    )
+
+    add(
+        "ticket-acknowledgement-numbered",
+        plain_mail(
+            "ticket-acknowledgement-numbered",
+            addr("Support RH URSSAF", "ne-pas-repondre@support-rh.urssaf.fr"),
+            CERTIF,
+            "[Demande n° 458712] Votre demande a bien été enregistrée",
+            when(2025, 5, 21, 9, 14, 7, "+0200"),
+            t("""
+            Bonjour,
+
+            Votre demande a bien été enregistrée sous le numéro 458712.
+            Elle sera traitée dans les meilleurs délais par nos services.
+
+            Merci de ne pas répondre à ce message.
+
+            Le support RH
+            """),
+            extra=(("Auto-Submitted", "auto-generated"),),
+        ),
+        robot(CERTIF_ROLE, note="A ticket-system acknowledgement is an auto_reply."),
+    )
+
+    add(
+        "address-no-longer-used",
+        plain_mail(
+            "address-no-longer-used",
+            addr("Morgane Le Bihan", "morgane.lebihan@carsat-bretagne.fr"),
+            CERTIF,
+            "Réponse automatique : [CQ-2025-000098] Accusé de réception de votre tableau de recueil",
+            when(2025, 8, 1, 8, 3, 22, "+0200"),
+            t("""
+            Cette adresse de messagerie n'est plus utilisée depuis le 1er août 2025.
+            Merci d'adresser désormais vos messages à formation@carsat-bretagne.fr.
+            """),
+            extra=(("Auto-Submitted", "auto-replied"), OUTLOOK),
+        ),
+        robot(CERTIF_ROLE, note="'This address is no longer in use' notice."),
+    )
+
+    add(
+        "address-no-longer-valid-gmail",
+        plain_mail(
+            "address-no-longer-valid-gmail",
+            addr("Lucie Martin", "luciemartin.pro@gmail.com"),
+            ACCUEIL,
+            "Re: [UP-2025-000355] Votre demande de report : pièce justificative manquante",
+            when(2025, 6, 20, 12, 0, 5, "+0200"),
+            t("""
+            Attention : cette adresse mail n'est plus valide.
+            Merci de m'écrire désormais à lucie.martin.2025@outlook.fr
+            """),
+        ),
+        robot(ACCUEIL_ROLE, note="'Cette adresse n'est plus valide' notice, no header."),
+    )
+
+    # HTML only; the quoted original talks about a deferral and a NUC: still a robot.
+    html_body = t("""
+    <html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"></head>
+    <body>
+    <p>Bonjour,</p>
+    <p>Je suis absente jusqu&#8217;au 3 novembre inclus et n&#8217;aurai pas acc&egrave;s &agrave; ma
+    messagerie. Je traiterai votre message &agrave; mon retour.</p>
+    <p>Isabelle Roux</p>
+    <hr>
+    <div style="color:#666"><b>De&nbsp;:</b> Accueil Union Prof<br>
+    <b>Objet&nbsp;:</b> [UP-2025-000392] Votre demande de report<br><br>
+    Nous avons bien re&ccedil;u votre demande de report (NUC 2024-017702) et votre
+    certificat m&eacute;dical. Elle est en cours d&#8217;examen.</div>
+    </body></html>
+    """)
+    add(
+        "html-auto-reply-quotes-deferral",
+        eml(
+            frm=addr("Isabelle Roux", "isabelle.roux@sfr.fr"),
+            to=ACCUEIL,
+            subject="Automatic reply: [UP-2025-000392] Votre demande de report",
+            date=when(2025, 10, 28, 15, 22, 9, "+0100"),
+            body=text(html_body, "html"),
+            key="html-auto-reply-quotes-deferral",
+            extra=(("Auto-Submitted", "auto-replied"), ("X-Auto-Response-Suppress", "All")),
+        ),
+        robot(
+            ACCUEIL_ROLE,
+            note="The quoted original mentions a deferral and a NUC; the mail is an auto-reply (nuc null).",
+        ),
+    )
+
+
+# ===========================================================================
+# Robots: bounces (SPEC §2) — never answered; the failed recipient is reported
+# ===========================================================================
+
+
+def our_reply(
+    to: str, ref: str, subject: str, body: str, date_: datetime, role_address: str
+) -> bytes:
+    """One of our own replies, as a bounce carries it back."""
+    return eml(
+        frm=addr(
+            "Accueil Union Prof" if role_address == ACCUEIL else "Institut 4.10 - Certification",
+            role_address,
+        ),
+        to=to,
+        subject=f"[{ref}] {subject}",
+        date=date_,
+        body=text(body),
+        key=f"our-reply/{ref}",
+        msgid=f"<{ref.lower()}.1.reply@{role_address.split('@')[1]}>",
+        extra=(("Auto-Submitted", "auto-replied"),),
+    )
+
+
+def bounces() -> None:
+    original_headers = t("""
+    Return-Path: <accueil@union-prof.asso.fr>
+    From: Accueil Union Prof <accueil@union-prof.asso.fr>
+    To: jdupont75@wanadoo.fr
+    Subject: =?utf-8?q?=5BUP-2025-000402=5D_Votre_signalement_a_bien_=C3=A9t=C3=A9_re=C3=A7u?=
+    Date: Thu, 12 Jun 2025 12:15:00 +0200
+    Message-ID: <up-2025-000402.1.reply@union-prof.asso.fr>
+    Auto-Submitted: auto-replied
+    """)
+    add(
+        "postfix-dsn",
+        eml(
+            frm="MAILER-DAEMON@mail.union-prof.asso.fr (Mail Delivery System)",
+            to=ACCUEIL,
+            subject="Undelivered Mail Returned to Sender",
+            date=when(2025, 6, 12, 12, 15, 2, "+0200"),
+            msgid="<20250612101502.3F1A22C0123@mail.union-prof.asso.fr>",
+            body=multi(
+                "report",
+                "3F1A22C0123.1749723302/mail.union-prof.asso.fr",
+                raw_part(
+                    "text/plain; charset=us-ascii",
+                    t("""
+                    This is the mail system at host mail.union-prof.asso.fr.
+
+                    I'm sorry to have to inform you that your message could not
+                    be delivered to one or more recipients. It's attached below.
+
+                    For further assistance, please send mail to postmaster.
+
+                    If you do so, please include this problem report. You can
+                    delete your own text from the attached returned message.
+
+                                       The mail system
+
+                    <jdupont75@wanadoo.fr>: host smtp-in.orange.fr[193.252.22.65] said: 550 5.1.1
+                        <jdupont75@wanadoo.fr>: Recipient address rejected: User unknown (in reply
+                        to RCPT TO command)
+                    """),
+                    (("Content-Description", "Notification"),),
+                ),
+                raw_part(
+                    "message/delivery-status",
+                    t("""
+                    Reporting-MTA: dns; mail.union-prof.asso.fr
+                    X-Postfix-Queue-ID: 3F1A22C0123
+                    X-Postfix-Sender: rfc822; accueil@union-prof.asso.fr
+                    Arrival-Date: Thu, 12 Jun 2025 12:15:01 +0200 (CEST)
+
+                    Final-Recipient: rfc822; jdupont75@wanadoo.fr
+                    Original-Recipient: rfc822;jdupont75@wanadoo.fr
+                    Action: failed
+                    Status: 5.1.1
+                    Remote-MTA: dns; smtp-in.orange.fr
+                    Diagnostic-Code: smtp; 550 5.1.1 <jdupont75@wanadoo.fr>: Recipient address
+                        rejected: User unknown
+                    """),
+                    (("Content-Description", "Delivery report"),),
+                ),
+                raw_part(
+                    "text/rfc822-headers",
+                    original_headers,
+                    (("Content-Description", "Undelivered Message Headers"),),
+                ),
+                params=" report-type=delivery-status;",
+                preamble="This is a MIME-encapsulated message.",
+            ),
+            key="postfix-dsn",
+            extra=(("Return-Path", "<>"), ("Auto-Submitted", "auto-replied")),
+        ),
+        bounce(
+            ACCUEIL_ROLE, "jdupont75@wanadoo.fr", note="RFC 3464 multipart/report from Postfix."
+        ),
+    )
+
+    receipt = our_reply(
+        "marc.lefort@carsat-sudest.fr",
+        "CQ-2025-000045",
+        "Accusé de réception de votre tableau de recueil",
+        "Bonjour,\n\nNous avons bien reçu votre tableau de recueil : 6 lignes, 5 acceptées, 1 invalide.\n\nL'équipe administrative examens et jurys professionnels\n",
+        when(2025, 5, 13, 9, 30, 0, "+0200"),
+        CERTIF,
+    )
+    ndr_plain = t("""
+    Échec de la remise à ces destinataires ou groupes :
+
+    marc.lefort@carsat-sudest.fr
+    L'adresse de messagerie que vous avez entrée est introuvable. Vérifiez l'adresse du
+    destinataire et renvoyez le message. Si le problème persiste, contactez votre support
+    technique.
+
+    Informations de diagnostic pour les administrateurs :
+
+    Serveur de génération : PR3P193MB0652.EURP193.PROD.OUTLOOK.COM
+
+    marc.lefort@carsat-sudest.fr
+    Remote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup'
+    """)
+    ndr_html = t("""
+    <html><body><p><b><font color="#000066" size="3">Échec de la remise à ces destinataires ou
+    groupes :</font></b></p>
+    <p><a href="mailto:marc.lefort@carsat-sudest.fr">marc.lefort@carsat-sudest.fr</a><br>
+    L'adresse de messagerie que vous avez entrée est introuvable. Vérifiez l'adresse du
+    destinataire et renvoyez le message.</p>
+    <p><font color="#808080" size="2">Informations de diagnostic pour les administrateurs :</font></p>
+    <p>Remote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by
+    SMTP address lookup'</p></body></html>
+    """)
+    add(
+        "exchange-ndr-french",
+        eml(
+            frm=addr(
+                "Microsoft Outlook",
+                "MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@carsat-sudest.fr",
+            ),
+            to=CERTIF,
+            subject="Non remis : [CQ-2025-000045] Accusé de réception de votre tableau de recueil",
+            date=when(2025, 5, 13, 9, 30, 6, "+0200"),
+            body=multi(
+                "report",
+                "_000_5d7c1e4a2b9f4c8e_",
+                multi(
+                    "alternative", "_001_5d7c1e4a2b9f4c8e_", text(ndr_plain), text(ndr_html, "html")
+                ),
+                raw_part(
+                    "message/delivery-status",
+                    t("""
+                    Reporting-MTA: dns;PR3P193MB0652.EURP193.PROD.OUTLOOK.COM
+                    Received-From-MTA: dns;mail.institutquatredix.fr
+                    Arrival-Date: Tue, 13 May 2025 07:30:03 +0000
+
+                    Original-Recipient: rfc822;marc.lefort@carsat-sudest.fr
+                    Final-Recipient: rfc822;marc.lefort@carsat-sudest.fr
+                    Action: failed
+                    Status: 5.1.10
+                    Diagnostic-Code: smtp;550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup
+                    """),
+                ),
+                forwarded(receipt),
+                params=" report-type=delivery-status;",
+            ),
+            key="exchange-ndr-french",
+            extra=(
+                ("X-MS-Exchange-Message-Is-Ndr", ""),
+                ("Content-Language", "fr-FR"),
+                ("In-Reply-To", "<cq-2025-000045.1.reply@institutquatredix.fr>"),
+            ),
+        ),
+        bounce(
+            CERTIF_ROLE,
+            "marc.lefort@carsat-sudest.fr",
+            note="Exchange non-delivery report in French ('Non remis', 'Échec de la remise').",
+        ),
+    )
+
+    add(
+        "qmail-failure-notice",
+        plain_mail(
+            "qmail-failure-notice",
+            "MAILER-DAEMON@mx1.free.fr",
+            ACCUEIL,
+            "failure notice",
+            when(2025, 3, 19, 16, 2, 48),
+            t("""
+            Hi. This is the qmail-send program at mx1.free.fr.
+            I'm afraid I wasn't able to deliver your message to the following addresses.
+            This is a permanent error; I've given up. Sorry it didn't work out.
+
+            <laura.p@free.fr>:
+            550 5.1.1 <laura.p@free.fr>: Recipient address rejected: User unknown in virtual mailbox table
+
+            --- Below this line is a copy of the message.
+
+            Return-Path: <accueil@union-prof.asso.fr>
+            From: Accueil Union Prof <accueil@union-prof.asso.fr>
+            To: laura.p@free.fr
+            Subject: [UP-2025-000150] Votre signalement a bien ete recu
+            Auto-Submitted: auto-replied
+
+            Bonjour,
+            Nous avons bien recu votre signalement. Vous pouvez demander votre NUC depuis la
+            page d'inscription de Certif-UP.
+            """),
+            cte="7bit",
+            charset="us-ascii",
+        ),
+        bounce(ACCUEIL_ROLE, "laura.p@free.fr", note="qmail plain-text bounce, no DSN part."),
+    )
+
+    original = our_reply(
+        "karine.dumas1985@gmail.com",
+        "UP-2025-000276",
+        "Votre demande de report est en cours d'examen",
+        t("""
+        Bonjour,
+
+        Nous avons bien reçu votre demande de report (NUC 2024-016688) accompagnée de votre
+        certificat médical. Elle est en cours d'examen par nos services.
+
+        L'équipe Accueil
+        """),
+        when(2025, 6, 3, 11, 20, 0, "+0200"),
+        ACCUEIL,
+    )
+    add(
+        "gmail-dsn-failure",
+        eml(
+            frm=addr("Mail Delivery Subsystem", "mailer-daemon@googlemail.com"),
+            to=ACCUEIL,
+            subject="Delivery Status Notification (Failure)",
+            date=when(2025, 6, 3, 2, 20, 4, "-0700"),
+            body=multi(
+                "report",
+                "000000000000f9a8b70636b6c9d1",
+                text(
+                    t("""
+
+                    ** Address not found **
+
+                    Your message wasn't delivered to karine.dumas1985@gmail.com because the address couldn't be found, or is unable to receive mail.
+
+                    Learn more here: https://support.google.com/mail/?p=NoSuchUser
+
+                    The response was:
+
+                    550 5.1.1 The email account that you tried to reach does not exist. Please try double-checking the recipient's email address for typos or unnecessary spaces. For more information, go to https://support.google.com/mail/?p=NoSuchUser
+                    """),
+                    charset="UTF-8",
+                ),
+                raw_part(
+                    "message/delivery-status",
+                    t("""
+                    Reporting-MTA: dns; googlemail.com
+                    Arrived-Date: Tue, 03 Jun 2025 02:20:03 -0700 (PDT)
+                    X-Original-Message-ID: <up-2025-000276.1.reply@union-prof.asso.fr>
+
+                    Final-Recipient: rfc822; karine.dumas1985@gmail.com
+                    Action: failed
+                    Status: 5.1.1
+                    Remote-MTA: dns; gmail-smtp-in.l.google.com. (142.250.102.27, the server for the domain gmail.com.)
+                    Diagnostic-Code: smtp; 550-5.1.1 The email account that you tried to reach does not exist.
+                    Last-Attempt-Date: Tue, 03 Jun 2025 02:20:04 -0700 (PDT)
+                    """),
+                ),
+                forwarded(original),
+                params=" report-type=delivery-status;",
+            ),
+            key="gmail-dsn-failure",
+            msgid="<683ebd94.a70a0220.2b8e3f.1c2dGMR@mx.google.com>",
+            extra=(
+                ("X-Failed-Recipients", "karine.dumas1985@gmail.com"),
+                ("Auto-Submitted", "auto-replied"),
+            ),
+        ),
+        bounce(
+            ACCUEIL_ROLE,
+            "karine.dumas1985@gmail.com",
+            note="Gmail DSN; the returned original talks about a deferral and a NUC (nuc stays null).",
+        ),
+    )
+
+    add(
+        "message-non-remis-plain-french",
+        plain_mail(
+            "message-non-remis-plain-french",
+            addr("Mail Delivery System", "MAILER-DAEMON@smtp.caf.fr"),
+            CERTIF,
+            "Message non remis : [CQ-2025-000088] Accusé de réception",
+            when(2025, 4, 15, 10, 41, 0, "+0200"),
+            t("""
+            Ceci est un message automatique du serveur de messagerie smtp.caf.fr.
+
+            Votre message n'a pas pu être remis au destinataire suivant :
+
+                helene.durand@caf72.fr
+                Raison : adresse inconnue (550 5.1.1 User unknown)
+
+            Les en-têtes du message d'origine sont reproduits ci-dessous.
+
+            --- En-têtes du message d'origine ---
+            From: certification@institutquatredix.fr
+            To: helene.durand@caf72.fr
+            Subject: [CQ-2025-000088] Accusé de réception
+            Date: Tue, 15 Apr 2025 10:40:55 +0200
+            """),
+        ),
+        bounce(
+            CERTIF_ROLE, "helene.durand@caf72.fr", note="French plain-text 'Message non remis'."
+        ),
+    )
+
+    original = our_reply(
+        "m.rousseau@laposte.net",
+        "UP-2025-000318",
+        "Votre demande de report",
+        t("""
+        Bonjour,
+
+        Nous avons bien reçu votre demande de report. Seuls deux motifs permettent un report à
+        la session suivante : raison médicale justifiée par un certificat médical, ou refus du
+        congé pour examen par l'employeur justifié par son courrier.
+
+        L'équipe Accueil
+        """),
+        when(2025, 6, 18, 15, 0, 0, "+0200"),
+        ACCUEIL,
+    )
+    add(
+        "laposte-echec-remise-with-original",
+        eml(
+            frm=addr("Postmaster La Poste", "postmaster@laposte.net"),
+            to=ACCUEIL,
+            subject="Échec de la remise du message",
+            date=when(2025, 6, 18, 15, 0, 41, "+0200"),
+            body=multi(
+                "mixed",
+                "----=_Part_bounce_77121.1750251641",
+                text(
+                    t("""
+                    Le message que vous avez envoyé n'a pas pu être remis à un ou plusieurs
+                    destinataires.
+
+                    <m.rousseau@laposte.net> : boîte aux lettres pleine
+                    (552 5.2.2 Mailbox full, quota exceeded)
+
+                    Le message d'origine est joint.
+                    """)
+                ),
+                forwarded(original, "Message d'origine"),
+            ),
+            key="laposte-echec-remise-with-original",
+        ),
+        bounce(
+            ACCUEIL_ROLE,
+            "m.rousseau@laposte.net",
+            note="French 'Échec de la remise' with the original attached as message/rfc822 (its deferral words do not count).",
+        ),
+    )
+
+
 # === main ===
 
 
@@ -4850,6 +5623,9 @@ def main() -> int:
     problem_reports()
     deferrals()
     spreadsheets()
+    mycertif_access()
+    auto_replies()
+    bounces()
     check_corpus()
     write_all()
     by_kind = Counter(e.kind for e in CORPUS)
