@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -42,15 +43,25 @@ class FileOutbox:
         """Nothing is held open; present so that both senders are used alike."""
 
     @staticmethod
-    def filename(msg: EmailMessage, data: bytes, now: datetime | None = None) -> str:
+    def filename(message_id: str | None, data: bytes, now: datetime | None = None) -> str:
         stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
-        key = str(msg.get("Message-ID") or "").encode("utf-8") or data
+        key = (message_id or "").encode("utf-8") or data
         return f"{stamp}-{hashlib.sha256(key).hexdigest()[:16]}.eml"
 
     def send(self, msg: EmailMessage) -> SendResult:
         """Write ``msg``; a disk error is a TemporaryFailure (the disk may free up)."""
-        data = msg.as_bytes()
-        name = self.filename(msg, data)
+        _, recipients = envelope(msg)
+        return self.send_bytes(msg.as_bytes(), "", recipients, msg.get("Message-ID"))
+
+    def send_bytes(
+        self,
+        data: bytes,
+        from_addr: str,
+        recipients: Sequence[str],
+        message_id: str | None = None,
+    ) -> SendResult:
+        """Write ``data`` as it is (``build_bytes`` output); same contract as SMTP."""
+        name = self.filename(message_id, data)
         path = self.directory / name
         temp = self.directory / f".{name}.tmp"
         try:
@@ -75,9 +86,8 @@ class FileOutbox:
             with contextlib.suppress(OSError):
                 temp.unlink(missing_ok=True)
             raise TemporaryFailure(f"cannot write {path}: {exc}", stage="file") from exc
-        _, recipients = envelope(msg)
         return SendResult(
-            message_id=msg.get("Message-ID"),
+            message_id=message_id,
             accepted=tuple(recipients),
             response=str(path),
             path=path,

@@ -2,22 +2,26 @@
 
 A :class:`Reply` is what the pipeline stores in its outbox; its ``Message-ID`` is
 made when the reply is created (:meth:`Reply.create`), so that the thread survives
-a resend. :func:`build_message` makes the :class:`~email.message.EmailMessage`:
-``From`` the inbox, the case reference in brackets in the subject, ``In-Reply-To``
-and ``References`` under the sender's mail, ``Auto-Submitted: auto-replied`` and
-``X-Auto-Response-Suppress: All`` (RFC 3834: no ``Precedence``), a UTF-8
-quoted-printable body, and the attachments.
+a resend. :func:`build_bytes` writes the mail (and :func:`build_message` gives it
+as an :class:`~email.message.EmailMessage`): ``From`` the inbox, the case reference
+in brackets in the subject, ``In-Reply-To`` and ``References`` under the sender's
+mail, ``Auto-Submitted: auto-replied`` and ``X-Auto-Response-Suppress: All``
+(RFC 3834: no ``Precedence``), a UTF-8 quoted-printable body, and the attachments.
 """
 
 from __future__ import annotations
 
+import email.policy
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
+from email.parser import BytesParser
 from email.utils import format_datetime, getaddresses, make_msgid
 from typing import Protocol
+
+from responders import mime
 
 # At most this many ids in References: the first (the thread's root) and the latest
 # ones, as RFC 5322 §3.6.4 allows, so that long threads keep a bounded header.
@@ -137,27 +141,41 @@ class Reply:
         )
 
 
-def build_message(reply: Reply, date: datetime | None = None) -> EmailMessage:
-    """The e-mail for ``reply``; ``date`` defaults to now (local time, with offset)."""
-    msg = EmailMessage()
-    msg["From"] = reply.from_addr
-    msg["To"] = reply.to
-    msg["Subject"] = subject_with_ref(reply.subject, reply.case_ref)
-    msg["Date"] = format_datetime(date or datetime.now().astimezone())
-    msg["Message-ID"] = reply.message_id
+def reply_envelope(reply: Reply) -> tuple[str, list[str]]:
+    """The SMTP envelope of a reply: (sender, recipients), both bare addresses."""
+    sender = getaddresses([reply.from_addr])
+    recipients = [addr for _, addr in getaddresses([reply.to]) if addr]
+    return (sender[0][1] if sender else ""), recipients
+
+
+def build_bytes(reply: Reply, date: datetime | None = None) -> bytes:
+    """The reply as sent on the wire (CRLF, 7-bit unless an address is not ASCII).
+
+    This is the fast path (well under a millisecond): the outbox can store these
+    bytes and hand them to ``SmtpSender.send_bytes`` or ``FileOutbox.send_bytes``.
+    """
+    headers = [
+        mime.addresses("From", reply.from_addr),
+        mime.addresses("To", reply.to),
+        mime.unstructured("Subject", subject_with_ref(reply.subject, reply.case_ref)),
+        f"Date: {format_datetime(date or datetime.now().astimezone())}",
+        f"Message-ID: {mime.clean(reply.message_id)}",
+    ]
     if reply.in_reply_to:
-        msg["In-Reply-To"] = reply.in_reply_to
+        headers.append(f"In-Reply-To: {mime.clean(reply.in_reply_to)}")
     if reply.references:
-        msg["References"] = " ".join(reply.references)
-    # RFC 3834: an automatic answer says so, and asks other robots not to answer it.
-    msg["Auto-Submitted"] = "auto-replied"
-    msg["X-Auto-Response-Suppress"] = "All"
-    msg.set_content(reply.body, subtype="plain", charset="utf-8", cte="quoted-printable")
-    for filename, content_type, data in reply.attachments:
-        maintype, _, subtype = content_type.partition("/")
-        if not maintype or not subtype:
-            maintype, subtype = "application", "octet-stream"
-        msg.add_attachment(
-            data, maintype=maintype.lower(), subtype=subtype.lower(), filename=filename
-        )
+        headers.append(mime.ids("References", reply.references))
+    # RFC 3834: an automatic answer says so (and carries no Precedence header);
+    # the Microsoft header asks Exchange not to answer it with an out-of-office.
+    headers += ["Auto-Submitted: auto-replied", "X-Auto-Response-Suppress: All"]
+    return mime.assemble(headers, reply.body, reply.attachments)
+
+
+def build_message(reply: Reply, date: datetime | None = None) -> EmailMessage:
+    """The reply as an :class:`EmailMessage` (``build_bytes`` parsed back).
+
+    ``date`` defaults to now (local time, with its offset).
+    """
+    msg = BytesParser(policy=email.policy.default).parsebytes(build_bytes(reply, date))
+    assert isinstance(msg, EmailMessage)
     return msg

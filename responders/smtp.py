@@ -26,6 +26,7 @@ import io
 import ipaddress
 import smtplib
 import ssl
+from collections.abc import Sequence
 from email.generator import BytesGenerator
 from email.message import EmailMessage
 from email.utils import getaddresses
@@ -238,10 +239,27 @@ class SmtpSender:
     def send(self, msg: EmailMessage) -> SendResult:
         """Send ``msg`` to its To/Cc/Bcc from its Sender/From; see the module doc."""
         from_addr, recipients = envelope(msg)
+        international = not all(addr.isascii() for addr in (from_addr, *recipients))
+        return self.send_bytes(
+            flatten(msg, international), from_addr, recipients, msg.get("Message-ID")
+        )
+
+    def send_bytes(
+        self,
+        data: bytes,
+        from_addr: str,
+        recipients: Sequence[str],
+        message_id: str | None = None,
+    ) -> SendResult:
+        """Send a message already written with CRLF line ends (``build_bytes``).
+
+        The fast path: nothing is parsed or re-encoded. ``message_id`` is only
+        copied into the result.
+        """
+        recipients = [addr for addr in recipients if addr]
         if not recipients:
             raise PermanentFailure("the message has no recipient", stage="envelope")
         international = not all(addr.isascii() for addr in (from_addr, *recipients))
-        data = flatten(msg, international)
         reconnected = False
         for attempt in (1, 2):
             if self._conn is None:
@@ -255,7 +273,7 @@ class SmtpSender:
                     raise TemporaryFailure(f"connection lost: {exc}", stage="MAIL FROM") from exc
                 continue
             return SendResult(
-                message_id=msg.get("Message-ID"),
+                message_id=message_id,
                 accepted=result.accepted,
                 refused=result.refused,
                 response=result.response,
@@ -267,7 +285,7 @@ class SmtpSender:
         self,
         conn: smtplib.SMTP,
         from_addr: str,
-        recipients: list[str],
+        recipients: Sequence[str],
         data: bytes,
         international: bool,
     ) -> SendResult:
@@ -282,6 +300,8 @@ class SmtpSender:
                         "non-ASCII address but the server has no SMTPUTF8", stage=stage
                     )
                 options += ["SMTPUTF8", "BODY=8BITMIME"]
+            elif not data.isascii() and conn.has_extn("8bitmime"):
+                options.append("BODY=8BITMIME")
             if conn.has_extn("size"):
                 options.append(f"SIZE={len(data)}")
             code, reply = conn.mail(from_addr, options)

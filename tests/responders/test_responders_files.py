@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from responders.files import FileOutbox
-from responders.message import Reply, build_message
-from responders.render import render
+from responders.message import Reply, build_bytes, build_message, reply_envelope
+from responders.render import RenderedText, render
 from responders.sending import TemporaryFailure
 
 
@@ -68,3 +68,19 @@ def test_unwritable_folder_is_a_temporary_failure(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(TemporaryFailure, match="cannot write"):
         FileOutbox(blocker / "outbox").send(_message())
+
+
+def test_send_bytes_writes_the_bytes_unchanged(tmp_path: Path) -> None:
+    reply = Reply.create(
+        "general_ack",
+        RenderedText("Accusé de réception", "Bonjour,\nMerci.\n"),
+        to="c@example.fr",
+        from_addr="accueil@union-prof.asso.fr",
+        case_ref="UP-2025-000007",
+    )
+    data = build_bytes(reply)
+    result = FileOutbox(tmp_path).send_bytes(data, *reply_envelope(reply), reply.message_id)
+    assert result.path is not None and result.path.read_bytes() == data
+    assert result.accepted == ("c@example.fr",)
+    parsed = email.message_from_bytes(data, policy=email.policy.default)
+    assert parsed["Message-ID"] == reply.message_id

@@ -9,10 +9,13 @@ from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from responders.message import (
     MAX_REFERENCES,
     Reply,
+    build_bytes,
     build_message,
     new_message_id,
     parse_message_ids,
@@ -178,3 +181,122 @@ def test_parse_message_ids_and_new_message_id_validation() -> None:
             from_addr="not-an-address",
             case_ref="UP-2025-000001",
         )
+
+
+# --- the MIME writer (build_bytes) -------------------------------------------------
+
+
+def _lines(raw: bytes) -> list[bytes]:
+    assert b"\n" not in raw.replace(b"\r\n", b""), "bare LF in the message"
+    return raw.split(b"\r\n")
+
+
+def test_build_bytes_is_7bit_crlf_with_short_lines() -> None:
+    reply = _reply(
+        subject="Clôture de votre demande — réponse très détaillée à propos de votre "
+        "inscription aux épreuves de la session d'automne",
+        attachments=(("Tableau recueil - annoté.xlsx", XLSX, bytes(range(256)) * 20),),
+    )
+    raw = build_bytes(reply)
+    assert raw.isascii()
+    # Every line is folded under 78 characters, except the xlsx content type: one
+    # token that cannot be folded.
+    long_lines = [line for line in _lines(raw) if len(line) > 78]
+    assert long_lines == [b"Content-Type: " + XLSX.encode()]
+    parsed = _parse(build_message(reply))
+    assert parsed["Subject"] == "[UP-2025-000123] " + reply.subject
+    assert build_message(reply).as_bytes().count(b"Subject:") == 1
+
+
+@pytest.mark.parametrize(
+    ("to", "expected"),
+    [
+        ("elodie@example.fr", [("", "elodie@example.fr")]),
+        ("Élodie Martin <elodie@example.fr>", [("Élodie Martin", "elodie@example.fr")]),
+        ('"Dupont, Marie" <m.dupont@caf.fr>', [("Dupont, Marie", "m.dupont@caf.fr")]),
+        ("M. Jean Dupont <jd@example.fr>", [("M. Jean Dupont", "jd@example.fr")]),
+        ('"Le \\"chef\\"" <c@example.fr>', [('Le "chef"', "c@example.fr")]),
+        (
+            "a@example.fr, Bé <b@example.fr>",
+            [("", "a@example.fr"), ("Bé", "b@example.fr")],
+        ),
+    ],
+)
+def test_address_headers_round_trip(to: str, expected: list[tuple[str, str]]) -> None:
+    parsed = _parse(build_message(_reply(to=to)))
+    got = [(a.display_name, a.addr_spec) for a in parsed["To"].addresses]
+    assert got == expected
+
+
+def test_non_ascii_address_is_written_raw_utf8() -> None:
+    raw = build_bytes(_reply(to="élodie@exemple.fr"))
+    assert "To: élodie@exemple.fr\r\n".encode() in raw
+    # RFC 6532: the header is UTF-8 text (the stdlib reads it from str, not bytes).
+    parsed = email.message_from_string(raw.decode("utf-8"), policy=email.policy.default)
+    assert parsed["To"].addresses[0].addr_spec == "élodie@exemple.fr"
+
+
+def test_body_round_trips_exactly() -> None:
+    body = (
+        "Ligne avec espaces finaux   \n"
+        "=3D n'est pas un code, a=b et 100 % ; tab\tici\n"
+        ".\n"
+        "From the start\n" + "é" * 120 + "\n" + "x" * 200 + "\n"
+    )
+    parsed = _parse(build_message(_reply(body=body)))
+    assert parsed.get_content().replace("\r\n", "\n") == body
+
+
+def test_references_header_is_folded_between_ids() -> None:
+    ids = tuple(f"<{i}.{'y' * 30}@example.org>" for i in range(10))
+    raw = build_bytes(_reply(references=ids))
+    header = raw.split(b"\r\nReferences: ", 1)[1].split(b"\r\nAuto-Submitted", 1)[0]
+    assert b"\r\n " in header
+    assert tuple(_parse(build_message(_reply(references=ids)))["References"].split()) == ids
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    subject=st.text(st.characters(blacklist_categories=["Cs", "Cc"]), min_size=1, max_size=200),
+    name=st.text(st.characters(blacklist_categories=["Cs", "Cc"]), max_size=60),
+    body=st.text(st.characters(blacklist_categories=["Cs"]), max_size=500),
+)
+def test_any_text_survives_the_writer(subject: str, name: str, body: str) -> None:
+    subject = " ".join(subject.split()) or "x"
+    name = " ".join(name.split())
+    quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+    to = f'"{quoted}" <elodie@example.fr>' if name else "elodie@example.fr"
+    reply = _reply(subject=subject, body=body, to=to)
+    raw = build_bytes(reply)
+    assert raw.isascii()
+    parsed = _parse(build_message(reply))
+    assert parsed["Subject"] == "[UP-2025-000123] " + subject
+    expected_body = body.replace("\r\n", "\n").replace("\r", "\n")
+    assert parsed.get_content().replace("\r\n", "\n") == expected_body
+    assert parsed["To"].addresses[0].addr_spec == "elodie@example.fr"
+    if name:
+        got = parsed["To"].addresses[0].display_name
+        if len(name.encode()) <= 39:
+            assert got == name
+        else:
+            # A long name spans several encoded words; the stdlib's phrase parser
+            # keeps the space between them, which RFC 2047 §6.2 says to drop.
+            assert got.replace(" ", "") == name.replace(" ", "")
+
+
+@pytest.mark.parametrize(
+    "filename",
+    [
+        "a.csv",
+        "Tableau de recueil d'informations — CAF de la Haute-Garonne — session de juin 2025.xlsx",
+        "Recueil " + "x" * 90 + ".ods",
+        'nom "cité" et \\ barre.pdf',
+    ],
+)
+def test_attachment_file_names_round_trip(filename: str) -> None:
+    raw = build_bytes(_reply(attachments=((filename, "text/csv", b"a;b\r\n"),)))
+    assert all(len(line) <= 78 for line in _lines(raw))
+    parsed = _parse(build_message(_reply(attachments=((filename, "text/csv", b"a;b\r\n"),))))
+    [part] = parsed.iter_attachments()
+    assert part.get_filename() == filename
+    assert part.get_payload(decode=True) == b"a;b\r\n"

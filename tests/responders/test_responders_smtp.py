@@ -26,7 +26,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from responders.message import Reply, build_message
+from responders.message import Reply, build_bytes, build_message, reply_envelope
 from responders.render import RenderedText
 from responders.smtp import (
     ConnectionSetupFailure,
@@ -455,3 +455,33 @@ def test_non_ascii_password_is_a_clear_setup_failure(
     )
     with pytest.raises(ConnectionSetupFailure, match="non-ASCII"):
         sender.connect()
+
+
+def test_send_bytes_delivers_build_bytes_unchanged(sink: tuple[Sink, LoopbackController]) -> None:
+    handler, controller = sink
+    replies = [
+        Reply.create(
+            "general_ack",
+            RenderedText("Accusé de réception", f"Bonjour,\n.\nLigne {i} é\n"),
+            to=f"Élodie Martin <c{i}@example.fr>",
+            from_addr=INBOX,
+            case_ref=f"UP-2025-{i:06d}",
+        )
+        for i in range(10)
+    ]
+    with _sender(controller) as sender:
+        for reply in replies:
+            data = build_bytes(reply)
+            from_addr, recipients = reply_envelope(reply)
+            result = sender.send_bytes(data, from_addr, recipients, reply.message_id)
+            assert result.message_id == reply.message_id
+            assert result.accepted == (recipients[0],)
+    assert sender.connections_opened == 1
+    for reply, (mail_from, rcpts, raw) in zip(replies, handler.messages, strict=True):
+        assert raw == build_bytes(reply, date=_date_of(raw))
+        assert mail_from == INBOX and rcpts == reply_envelope(reply)[1]
+
+
+def _date_of(raw: bytes) -> dt.datetime:
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    return parsed["Date"].datetime  # type: ignore[no-any-return]
