@@ -476,6 +476,35 @@ _NAME_MAY_FOLLOW = (
     "kind regards",
     "regards",
 )
+# Polite last lines that end a mail only when they stand alone on their line
+# ("Merci d'avance de me répondre vite" is still the message).
+_SOFT_CLOSINGS = frozenset(
+    {
+        "bonne journee",
+        "bonne soiree",
+        "bonne fin de journee",
+        "bon week-end",
+        "merci",
+        "merci beaucoup",
+        "merci d'avance",
+        "merci par avance",
+        "je vous remercie",
+        "je vous remercie par avance",
+        "en vous remerciant",
+        "en vous remerciant par avance",
+        "merci de votre comprehension",
+        "merci pour votre comprehension",
+        "avec mes salutations distinguees",
+        "avec mes remerciements",
+        "salutations distinguees",
+        "a bientot",
+        "thanks",
+        "thank you",
+        "many thanks",
+        "best",
+        "cheers",
+    }
+)
 _POSTSCRIPT = ("ps ", "ps:", "p.s", "p-s", "ps.", "ps,", "p.-s")
 
 
@@ -592,6 +621,9 @@ def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
         if non_empty > _MAX_SIGNATURE_LINES or len(line) > 160:
             continue
         folded = fold(line[:40])
+        if _is_soft_closing(line) and any(other.strip() for other in lines[:index]):
+            candidate = (index, "")
+            continue
         for closing in _CLOSINGS:
             if folded.startswith(closing):
                 candidate = (index, line[len(closing) :])
@@ -603,7 +635,20 @@ def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
     # name, and belongs to the signature; after a long formula it is more formula.
     rest = rest.strip(" ,.;:!-")
     same_line = [rest] if rest and fold(lines[index].strip()).startswith(_NAME_MAY_FOLLOW) else []
-    return _postscript_back(lines[:index], same_line + lines[index + 1 :])
+    signature = same_line + lines[index + 1 :]
+    # "Merci d'avance,\nCordialement,\nJean": further formulas are not the signature.
+    while signature and (not signature[0].strip() or _is_bare_closing(signature[0])):
+        signature = signature[1:]
+    return _postscript_back(lines[:index], signature)
+
+
+def _is_soft_closing(line: str) -> bool:
+    return len(line) <= 60 and fold(line).strip(" ,.;:!\t") in _SOFT_CLOSINGS
+
+
+def _is_bare_closing(line: str) -> bool:
+    bare = fold(line).strip(" ,.;:!\t")
+    return bare in _SOFT_CLOSINGS or bare in _CLOSINGS
 
 
 def split_reply(text: str) -> ReplyParts:

@@ -171,3 +171,12 @@ def test_early_dash_dash_line_is_not_a_signature() -> None:
     body = "Intro\n--\n" + "\n".join(f"Point {i}" for i in range(40))
     parts = split_reply(body)
     assert parts.signature == "" and parts.new_text.endswith("Point 39")
+
+
+def test_polite_lines_alone_close_the_mail() -> None:
+    parts = split_reply("Voici mon certificat.\n\nMerci d'avance,\nCordialement,\nJean Dupont")
+    assert (parts.new_text, parts.signature) == ("Voici mon certificat.", "Jean Dupont")
+    # Not alone on its line, or the whole mail: it is the message itself.
+    parts = split_reply("Merci d'avance de me renvoyer mon NUC.\nJean")
+    assert parts.new_text == "Merci d'avance de me renvoyer mon NUC.\nJean"
+    assert split_reply("Merci.").new_text == "Merci."
