@@ -751,7 +751,7 @@ _RANGE_WORDS = {"a", "au"}
 def _parse_blocks_text(text: str) -> tuple[int, ...]:
     numbers: list[int] = []
     pending_range = False
-    for token in _BLOCK_TOKEN.findall(fold(text).replace("-", " a ")):
+    for token in _BLOCK_TOKEN.findall(fold(text.replace("-", " a ").replace("–", " a "))):
         if token.isdigit():
             number = int(token)
             if not 1 <= number <= 20:
@@ -828,10 +828,12 @@ class Calendar:
     def late_reason(self, exam_month: str, mail_day: date | None) -> str | None:
         """The French reason a row is late, or None when it is on time."""
         year, month = (int(part) for part in exam_month.split("-"))
-        session = f"{MONTH_NAMES[month - 1]} {year}"
+        name = MONTH_NAMES[month - 1]
+        # French elides "de" before a vowel: "session d'avril", "session de juin".
+        session = f"d'{name} {year}" if name[0] in "aeiou" else f"de {name} {year}"
         due = self.due[(year, month)]
         if due == "closed":
-            return f"recueil clos pour la session de {session} (opération déjà réalisée)"
+            return f"recueil clos pour la session {session} (opération déjà réalisée)"
         if mail_day is not None and mail_day > due:
-            return f"date limite du {due:%d/%m/%Y} dépassée pour la session de {session}"
+            return f"date limite du {due:%d/%m/%Y} dépassée pour la session {session}"
         return None
