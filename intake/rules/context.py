@@ -7,6 +7,7 @@ the quoted history.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -48,7 +49,17 @@ class Context:
     new_text: str
     signature: str
     documents: tuple[Document, ...] = ()
+    # True when the subject carries a reply or forward prefix: it then names the old
+    # thread's topic, which is history, and is read only when the new text says
+    # nothing decisive.
+    subject_is_reply: bool = False
     cache: dict[str, str | None] = field(default_factory=dict)
+
+    def with_subject(self) -> Context:
+        """The same context with the (reply) subject read as the sender's words."""
+        from dataclasses import replace
+
+        return replace(self, own=f"{self.subject} \n {self.new_text}", cache={})
 
     def find(self, list_name: str, text: str | None = None) -> str | None:
         """The first phrase of ``list_name`` in the sender's own text (cached)."""
@@ -78,17 +89,30 @@ def make_context(mail: InboundMail, role: str, config: Config) -> Context:
     subject = fold(mail.subject[:1000])
     # Strip reply/forward prefixes and our own case reference from the subject: "RE:
     # [UP-2025-000123] Votre demande" must not feed the rules with our own words.
-    for prefix in ("re:", "tr:", "fw:", "fwd:", "ref:", "aw:", "wg:", "rv:"):
-        while subject.startswith(prefix):
-            subject = subject[len(prefix):].strip()
+    subject, replied = _strip_prefixes(subject)
     new_text = fold(own_text(mail))
+    own = f"{subject} \n {new_text}"
+    if replied and len(new_text) >= 20:
+        own = new_text
     return Context(
         mail=mail,
         role=role,
         config=config,
         sets=phrase_sets(config),
-        own=f"{subject} \n {new_text}",
+        own=own,
         subject=subject,
+        subject_is_reply=replied,
         new_text=new_text,
         signature=fold(mail.signature[:MAX_OWN_TEXT]),
     )
+
+
+_PREFIX = re.compile(r"^(?:(?:re|tr|fw|fwd|ref|aw|wg|rv|sv|vs)\s?(?:\[\d+\])?\s?:\s*)+")
+_OUR_REF = re.compile(r"\[(?:[a-z]{2,4})-20\d{2}-\d{4,8}\]\s*")
+
+
+def _strip_prefixes(subject: str) -> tuple[str, bool]:
+    stripped = _PREFIX.sub("", subject)
+    replied = stripped != subject
+    stripped = _OUR_REF.sub("", stripped).strip()
+    return stripped, replied

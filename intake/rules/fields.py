@@ -170,7 +170,7 @@ _INTRO = re.compile(
     r"(?:je m'appelle|je me nomme|mon nom est|moi c'est|je suis (?:madame|monsieur|mme|m\.)|"
     r"pour (?:mon fils|ma fille|mon epoux|mon époux|mon mari|ma femme|mon épouse|"
     r"notre salari[ée]e?|notre collaborat(?:eur|rice)|notre agent|le candidat|la candidate)|"
-    r"(?:candidat|candidate|salari[ée]e?|collaborat(?:eur|rice)|agent)\s*:?)\s+"
+    r"(?:candidat|candidate|salari[ée]e?|collaborat(?:eur|rice)|agent)\s*:?)[\s,:]+"
     r"(?P<value>(?:(?:M\.|Mme|Madame|Monsieur)\s+)?[^\n,.;()]{3,60})",
     re.IGNORECASE,
 )
@@ -239,11 +239,12 @@ def find_name(new_text: str, signature: str) -> str | None:
     # Signature lines, then the last short lines of the new text (people often sign
     # without a closing formula).
     lines = [ln.strip() for ln in signature.splitlines() if ln.strip()][:6]
-    tail = [ln.strip() for ln in new_text.splitlines() if ln.strip()][-4:]
+    tail = [ln.strip() for ln in new_text.splitlines() if ln.strip()][-8:]
     for line in [*lines, *reversed(tail)]:
         line = re.sub(r"^(?:--\s*|cordialement,?\s*|bien cordialement,?\s*)", "", line, flags=re.I)
         # "Bruno Lefebvre, 10 rue Jean Moulin ..." : the name is the first segment.
-        for candidate in (line, line.split(",")[0], line.split(" - ")[0]):
+        before_digits = re.split(r"\d", line, maxsplit=1)[0]
+        for candidate in (line, line.split(",")[0], line.split(" - ")[0], before_digits):
             if _is_name(candidate):
                 return _clean(candidate)
     return None

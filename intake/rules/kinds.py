@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from intake.classification import DocType, Kind
+from intake.classification import DocType, Kind, Topic
 from intake.rules.context import Context
 
 KindCheck = Callable[[Context], str | None]
@@ -79,8 +79,9 @@ def asks_deferral(ctx: Context) -> str | None:
     found = ctx.find("deferral")
     if found:
         return f"{found!r}"
-    # "Report" alone is a deferral in a French subject ("Report examen").
-    if _SUBJECT_REPORT.search(ctx.subject):
+    # "Report" alone is a deferral in a French subject ("Report examen"), when the
+    # subject is the sender's own (not the old thread's "RE: Report").
+    if ctx.subject in ctx.own and _SUBJECT_REPORT.search(ctx.subject):
         return "subject 'report'"
     return None
 
@@ -123,7 +124,12 @@ def registration_problem(ctx: Context) -> str | None:
         return None
     topic = specific_topic(ctx)
     if topic is not None:
-        return f"topic {topic[0].value}: {topic[1]!r}"
+        # Payment words alone ("combien coûte l'inscription ?") are a general question;
+        # a payment problem also says something is wrong.
+        if topic[0] is not Topic.PAYMENT or any(
+            ctx.find(name) for name in ("trouble", "double_payment", "payment_process")
+        ):
+            return f"topic {topic[0].value}: {topic[1]!r}"
     registration = ctx.find("registration")
     trouble = ctx.find("trouble")
     if registration and trouble:
@@ -138,6 +144,7 @@ def anything_else(ctx: Context) -> str | None:
 KIND_RULES: tuple[KindRule, ...] = (
     KindRule("kind.spreadsheet.attached", Kind.SPREADSHEET_RETURN,
              "a spreadsheet attached to the certification inbox", spreadsheet_attached),
+    KindRule("kind.other.thanks", Kind.OTHER, "a short thank-you", thanks_only),
     KindRule("kind.spreadsheet.named", Kind.SPREADSHEET_RETURN,
              "the sender sends the collection spreadsheet by name", returns_named_spreadsheet),
     KindRule("kind.problem.double_payment", Kind.PROBLEM_REPORT,
@@ -148,7 +155,6 @@ KIND_RULES: tuple[KindRule, ...] = (
              "trouble accessing or using myCertif UCANSS", mycertif_trouble),
     KindRule("kind.spreadsheet.sent", Kind.SPREADSHEET_RETURN,
              "the sender sends a table/file to the certification inbox", returns_some_table),
-    KindRule("kind.other.thanks", Kind.OTHER, "a short thank-you", thanks_only),
     KindRule("kind.problem", Kind.PROBLEM_REPORT,
              "a registration problem on Certif-UP", registration_problem),
     KindRule("kind.other", Kind.OTHER, "anything else", anything_else),

@@ -162,6 +162,9 @@ def _autoreply_body(mail: InboundMail, sets: Mapping[str, PhraseSet]) -> str | N
     # and the mail must not be a reply that carries attachments.
     if mail.files:
         return None
+    # "Je serai absente du 3 au 5 mars, je demande un report" is a person's request.
+    if sets["deferral"].search(fold(text)):
+        return None
     return f"body {body!r}"
 
 

@@ -48,9 +48,18 @@ _TRANSLATE = str.maketrans(
 _SPACES = re.compile(r"\s+")
 
 
+_INCLUSIVE = re.compile(r"\((e|es|s|ne|le)\)", re.IGNORECASE)
+
+
 def fold(text: str) -> str:
-    """Lower case, no accents, plain quotes and dashes, single spaces."""
+    """Lower case, no accents, plain quotes and dashes, single spaces.
+
+    Inclusive endings are folded too: "absent(e)" reads "absente", "inscrit(e)s"
+    reads "inscrites".
+    """
     text = text.translate(_TRANSLATE)
+    if "(" in text:
+        text = _INCLUSIVE.sub(r"\1", text)
     if not text.isascii():
         decomposed = unicodedata.normalize("NFKD", text)
         text = "".join(c for c in decomposed if not unicodedata.combining(c))

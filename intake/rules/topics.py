@@ -21,7 +21,6 @@ _DECISIVE: tuple[tuple[Topic, str], ...] = (
 # Topics weighed against each other by how many of their phrases appear; ties go to
 # the first listed.
 _WEIGHED: tuple[tuple[Topic, str], ...] = (
-    (Topic.CONFIRMATION_MAIL_MISSING, "topic_confirmation_mail_missing"),
     (Topic.PASSWORD_RESET, "topic_password_reset"),
     (Topic.PAYMENT, "topic_payment"),
 )
@@ -65,25 +64,38 @@ def nuc_request(ctx: Context) -> str | None:
     return f"{nuc!r} + {asking!r}" if asking else None
 
 
+def confirmation_missing(ctx: Context) -> str | None:
+    """A confirmation or pre-validation mail named together with its not arriving."""
+    spam = ctx.find("look_in_spam")
+    if spam:
+        return spam
+    mail = ctx.find("confirmation_mail")
+    if mail is None:
+        return None
+    absent = ctx.find("not_received")
+    return f"{mail!r} + {absent!r}" if absent else None
+
+
 def specific_topic(ctx: Context) -> tuple[Topic, str] | None:
     """The problem-report topic other than ``other``, with its evidence."""
     early = earlier_registration(ctx)
     if early:
         return Topic.FIRST_REGISTRATION, early
     for topic, list_name in _DECISIVE:
-        found = ctx.find(list_name)
-        if found is None:
-            continue
-        if topic is Topic.NO_CENTRE_LISTED and found in _WEAK_NO_CENTRE:
+        found = ctx.find_all(list_name)
+        if topic is Topic.NO_CENTRE_LISTED and not ctx.find("trouble"):
             # "département" alone is not a missing centre: it needs a complaint.
-            if not ctx.find("trouble"):
-                continue
-        return topic, found
+            found = [f for f in found if f not in _WEAK_NO_CENTRE]
+        if found:
+            return topic, found[0]
     if ctx.find("double_payment"):
         return Topic.PAYMENT, ctx.find("double_payment") or ""
     asked = nuc_request(ctx)
     if asked:
         return Topic.NUC_REQUEST, asked
+    missing_mail = confirmation_missing(ctx)
+    if missing_mail:
+        return Topic.CONFIRMATION_MAIL_MISSING, missing_mail
     best: tuple[int, int, Topic, str] | None = None
     for rank, (topic, list_name) in enumerate(_WEIGHED):
         hits = set(ctx.find_all(list_name))

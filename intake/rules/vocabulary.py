@@ -67,6 +67,9 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     # Body phrases of automatic answers (read only in short mails' new text).
     "autoreply_body": (
         "je suis absente? du bureau", "je suis actuellement absente?",
+        "je suis absente? du .. au", "je serai absente? du .. au",
+        "je suis absente? jusqu'au", "je serai absente? jusqu'au",
+        "votre message ne sera pas transfere", "votre mail ne sera pas transfere",
         "actuellement absente? du bureau", "je serai absente? du bureau",
         "je suis absente? jusqu'au", "je serai de retour le",
         "je serai de retour au bureau", "de retour au bureau le",
@@ -82,8 +85,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "ceci est un message automatique", "ceci est un mail automatique",
         "ceci est un courriel automatique", "message genere automatiquement",
         "reponse automatique", "message automatique",
-        "merci de ne pas repondre a ce message", "ne pas repondre a ce message",
-        "please do not reply to this", "this is an automated",
+        "this is an automated",
         "this is an automatic", "automatically generated",
         "votre demande a bien ete enregistree", "votre message a bien ete recu",
         "votre message a bien ete enregistre", "votre demande a ete enregistree",
@@ -140,7 +142,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "pouvez-vous nous renvoyer le tableau", "nous n'avons pas recu le tableau",
         "ou trouver le tableau", "renvoyer le modele", "le modele du tableau",
     ),
-    "mycertif": ("mycertif", "my certif", "my-certif", "mycertif ucanss", "plateforme ucanss"),
+    "mycertif": ("mycertif*", "my certif*", "my-certif*", "ucans*", "plateforme ucanss"),
     # Trouble accessing or using myCertif.
     "access_trouble": (
         "connexion", "connecter", "me connecter", "nous connecter", "se connecter",
@@ -166,7 +168,8 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "reporter .. (session suivante|prochaine session)", "passer .. (session suivante|prochaine session) a la place",
         "annuler mon inscription", "annuler ma candidature", "annuler l'inscription",
         "annulation de (mon|l'|ma) inscription", "annulation", "annuler",
-        "desinscri*", "me desister", "desistement", "rembours*",
+        "me desinscrire (de|du) (l'examen|l'epreuve|la session|mon inscription)",
+        "me desister", "desistement", "rembours*",
         "ne pourrai pas (me presenter|passer|etre present|etre presente|assister|participer|venir)",
         "ne pourrai pas me rendre", "ne pourrai pas etre la",
         "ne serai pas (present|presente|disponible|en mesure)",
@@ -187,6 +190,15 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "paiement .. en double", "payer deux fois", "paye a deux reprises",
         "regle a deux reprises", "paiement .. deux fois", "deux fois le montant",
         "deux fois les frais", "facture deux fois", "en double",
+    ),
+    # How a registration is paid: with these, a payment question is a problem report
+    # (a price question before registering is not).
+    "payment_process": (
+        "regler", "reglement", "cheque", "virement", "pre-validation", "prevalidation",
+        "pre validation", "72 heures", "72h", "72 h", "heures ouvrees", "rib",
+        "carte bancaire", "paiement en ligne", "payer en ligne", "lien de paiement",
+        "a l'ordre", "libeller", "libelle", "encaisse*", "how (do|can|should) i pay",
+        "bank transfer", "paid", "payment",
     ),
     # Registration vocabulary (a problem report needs one of these or a topic).
     "registration": (
@@ -211,6 +223,10 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "pourriez-vous m'aider", "m'aider", "je ne sais pas", "que dois-je faire",
         "comment faire", "comment (dois-je|puis-je|je peux|faire pour)",
         "incorrect*", "refus*", "ne s'affiche", "n'apparait", "pas possible",
+        "changer de centre", "changer mon", "changer d'adresse", "changement de centre",
+        "changement d'adresse", "modifier mon", "modifier ma", "modifier l'", "modification de",
+        "mettre a jour", "corriger", "correction", "est-il possible", "puis-je",
+        "comment faire", "mal orthographie", "erreur dans",
     ),
 
     # --- Problem-report topics ---------------------------------------------------
@@ -227,6 +243,9 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "pas encore de nuc", "premiere inscription en ligne",
     ),
     "topic_centre_refused": (
+        "refus* ma demande d'inscription", "refus* mon inscription",
+        "demande d'inscription .. refus*", "centre .. refused", "refused by the centre",
+        "refused my registration",
         "centre a refuse", "centre m'a refuse", "centre .. refuse",
         "refus du centre", "refusee? par le centre", "centre .. refus",
         "pre-validation (a ete )?refusee", "prevalidation (a ete )?refusee",
@@ -235,6 +254,8 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "candidature refusee", "demande refusee", "demande d'inscription refusee",
     ),
     "topic_no_centre_listed": (
+        "no (exam |test )?(centre|center)", "list is empty", "nothing shows up",
+        "(doesn't|does not|don't|do not) show any", "no centres? (are )?(listed|available|shown)",
         "aucun centre", "pas de centre", "aucun centre ne s'affiche",
         "centre ne s'affiche", "centres ne s'affichent", "aucun centre n'apparait",
         "aucun centre propose", "liste des centres .. vide", "liste de centres .. vide",
@@ -244,6 +265,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "mon departement", "dans mon departement", "le departement",
     ),
     "topic_payment": (
+        "payment", "pay", "paid", "fee", "fees", "bank transfer",
         "paiement", "payer", "paye", "payee", "reglement", "regler", "frais d'inscription",
         "frais", "virement", "cheque", "carte bancaire", "carte bleue", "par cb",
         "72 heures", "72h",
@@ -274,13 +296,28 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "compte (bloque|verrouille|desactive)", "reinitialis*", "code d'acces",
         "can't log in", "cannot log in", "forgot my password", "lost my password",
     ),
-    "topic_confirmation_mail_missing": (
-        "(mail|courriel|e-mail|email|message|lien) (de |d')?(confirmation|pre-validation|prevalidation|pre validation|validation)",
-        "etape 1 sur 3", "etape 1/3", "confirmer (mon|votre) adresse",
-        "confirmation de (mon|l') ?adresse", "lien de confirmation",
-        "confirmer mon adresse mail", "mail de confirmation",
-        "pas recu .. (confirmation|pre-validation|prevalidation|mail|courriel|email)",
-        "(confirmation|pre-validation|prevalidation) .. (pas recu|jamais recu|toujours pas|pas arrive)",
+    # A confirmation mail missing: one of "confirmation_mail" with one of
+    # "not_received", or the sender says they looked in their spam folder.
+    "confirmation_mail": (
+        "(mail|courriel|e-mail|email|message|lien|mel) (de |d')?(confirmation|pre-validation|prevalidation|pre validation|validation)",
+        "(mail|courriel|e-mail|email|message|lien) (pour|afin de) (confirmer|valider)",
+        "etape 1 sur 3", "etape 1/3", "confirmer (mon|votre|l') ?adresse",
+        "confirmation (de |d')?(mon |l')?adresse", "lien de confirmation",
+        "confirmation mail", "confirmation email", "pre-validation", "prevalidation",
+        "pre validation", "mail de confirmation", "confirmation",
+    ),
+    "not_received": (
+        "n'a recu ni", "n'ai recu ni", "n'avons recu ni", "recu ni",
+        "n'a (rien|pas|jamais) recu", "n'ai (rien|pas|jamais) recu",
+        "n'avons (rien|pas|jamais) recu", "n'a toujours pas recu", "n'ai toujours pas recu",
+        "pas recu", "jamais recu", "rien recu", "toujours pas", "n'arrive pas",
+        "n'arrive jamais", "n'est pas arrive", "n'est jamais arrive", "pas arrive",
+        "aucun mail", "aucun courriel", "aucun message", "ne recois pas", "ne recois rien",
+        "je n'ai rien", "pas reussi a recevoir", "jamais arrive", "rien ne vient",
+        "never received", "not received", "didn't receive", "did not receive",
+        "haven't received", "no email",
+    ),
+    "look_in_spam": (
         "(dans|verifie|verifier|regarde|regarder|consulte|meme) (mes|les|mon|le|dans les|dans mes) (spams?|courriers? indesirables?|indesirables)",
     ),
 
