@@ -1,7 +1,8 @@
 """The file outbox: replies written as ``.eml`` files instead of being sent.
 
 It is the demo's default and the choice of a site without SMTP: ``FileOutbox(dir)``
-has the same ``send(msg) -> SendResult`` as the SMTP sender. Each reply becomes
+has the same ``send(msg)`` and ``send_bytes(data, from_addr, recipients)`` as the
+SMTP sender, both returning a ``SendResult``. Each reply becomes
 ``<UTC timestamp>-<hash of its Message-ID>.eml``, written atomically (a hidden temp
 file in the same folder, fsync, rename, fsync of the folder) so that a reader or a
 crash never sees half a mail.

@@ -179,6 +179,9 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            # The built-ins never change while the bot runs: skip the per-render
+            # stat() calls. An override folder may be edited live, so it is watched.
+            auto_reload=self.override_dir is not None,
         )
 
     def available_templates(self) -> list[str]:

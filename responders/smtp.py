@@ -1,7 +1,9 @@
 """Send replies over SMTP (smtplib): one held connection, failures classified.
 
 ``SmtpSender`` keeps ONE connection for many sends (use it as a context manager, or
-call :meth:`SmtpSender.close`). When the held connection turns out to be dropped
+call :meth:`SmtpSender.close`). ``send(msg)`` takes an ``EmailMessage``;
+``send_bytes(data, from_addr, recipients)`` takes the bytes of
+``responders.message.build_bytes`` as they are, which is the fast path. When the held connection turns out to be dropped
 (the server's idle timeout, a restart) before the message data is sent, it opens a
 new one and tries once more. Every failure is one of the exceptions of
 :mod:`responders.sending` (re-exported here):
