@@ -23,9 +23,16 @@ from typing import Any
 
 import jinja2
 
-# Reply, build_message and new_message_id live in responders.message; they are
-# re-exported here because callers think of "render a reply, then build the mail".
-from responders.message import Reply, build_message, new_message_id, thread_references
+# Reply and the mail builders live in responders.message; they are re-exported
+# here because callers think of "render a reply, then build the mail".
+from responders.message import (
+    Reply,
+    build_bytes,
+    build_message,
+    new_message_id,
+    reply_envelope,
+    thread_references,
+)
 
 __all__ = [
     "CONTRACTS",
@@ -35,9 +42,11 @@ __all__ = [
     "Reply",
     "TemplateError",
     "available_templates",
+    "build_bytes",
     "build_message",
     "new_message_id",
     "render",
+    "reply_envelope",
     "thread_references",
 ]
 

@@ -16,6 +16,7 @@ one of these, which the outbox turns into a state:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -76,6 +77,14 @@ class Sender(Protocol):
     """Anything that sends: :class:`~responders.smtp.SmtpSender`, :class:`~responders.files.FileOutbox`."""
 
     def send(self, msg: EmailMessage) -> SendResult: ...
+
+    def send_bytes(
+        self,
+        data: bytes,
+        from_addr: str,
+        recipients: Sequence[str],
+        message_id: str | None = None,
+    ) -> SendResult: ...
 
     def close(self) -> None: ...
 
