@@ -5582,6 +5582,654 @@ def bounces() -> None:
     )
 
 
+# ===========================================================================
+# other: thanks, general questions, spam, spreadsheet how-to, juries, lists, noreply
+# ===========================================================================
+
+
+def others() -> None:
+    # The new text is "Merci beaucoup !"; the Outlook quote talks about a deferral.
+    add(
+        "thanks-outlook-quote-deferral",
+        plain_mail(
+            "thanks-outlook-quote-deferral",
+            addr("Hélène Carré", "helene.carre@orange.fr"),
+            ACCUEIL,
+            "RE: [UP-2025-000265] Votre demande de report est en cours d'examen",
+            when(2025, 6, 10, 8, 12, 40, "+0200"),
+            t("""
+            Merci beaucoup !
+
+            Hélène Carré
+
+            De : Accueil Union Prof <accueil@union-prof.asso.fr>
+            Envoyé : lundi 9 juin 2025 17:40
+            À : Hélène Carré <helene.carre@orange.fr>
+            Objet : [UP-2025-000265] Votre demande de report est en cours d'examen
+
+            Bonjour,
+
+            Nous avons bien reçu votre demande de report pour raison médicale et votre
+            certificat médical. Votre demande est en cours d'examen ; vous recevrez une réponse
+            sous quinze jours.
+
+            L'équipe Accueil
+
+            De : Hélène Carré <helene.carre@orange.fr>
+            Envoyé : lundi 9 juin 2025 17:31
+            À : accueil@union-prof.asso.fr
+            Objet : Demande de report
+
+            Bonjour, je suis malade et souhaite reporter mon épreuve du 12 juin, ci-joint mon
+            certificat médical. NUC 2024-015530.
+            """),
+            extra=(OUTLOOK, ("In-Reply-To", "<up-2025-000265.1.reply@union-prof.asso.fr>")),
+        ),
+        other(
+            ACCUEIL_ROLE,
+            note="Only the quoted history speaks of a deferral (and holds the NUC): the new text is thanks.",
+        ),
+    )
+
+    add(
+        "thanks-gmail-quote-password",
+        plain_mail(
+            "thanks-gmail-quote-password",
+            addr("Thomas Lebon", "thomas.lebon@gmail.com"),
+            ACCUEIL,
+            "Re: [UP-2025-000098] Votre signalement a bien été reçu",
+            when(2025, 3, 11, 9, 47, 3),
+            t("""
+            Super, merci, ça marche ! Bonne journée
+
+            Le mar. 11 mars 2025 à 09:15, Accueil Union Prof <accueil@union-prof.asso.fr> a
+            écrit :
+
+            > Bonjour,
+            >
+            > Pour obtenir un nouveau mot de passe, utilisez le lien « demander son mot de
+            > passe » sur la page d'inscription de Certif-UP.
+            >
+            > L'équipe Accueil
+            >
+            > Le lun. 10 mars 2025 à 22:03, Thomas Lebon <thomas.lebon@gmail.com> a écrit :
+            >> Bonjour, je n'arrive plus à me connecter, j'ai perdu mon mot de passe.
+            >> NUC 2023-018801, épreuve UP-EC1.
+            >> Thomas Lebon, 3 rue Haute, 51100 Reims, 06 20 30 40 50
+            """),
+            extra=(("In-Reply-To", "<up-2025-000098.1.reply@union-prof.asso.fr>"),),
+        ),
+        other(
+            ACCUEIL_ROLE,
+            note="Thanks; the quoted history (a password problem with a NUC) must not drive the decision.",
+        ),
+    )
+
+    add(
+        "question-exam-dates",
+        plain_mail(
+            "question-exam-dates",
+            addr("Aïcha Traoré", "aicha.traore@yahoo.fr"),
+            ACCUEIL,
+            "Dates des épreuves de septembre",
+            when(2025, 6, 23, 12, 31, 0, "+0200"),
+            t("""
+            Bonjour,
+            Pourriez-vous m'indiquer les dates des épreuves de la session de septembre 2025 ?
+            Je voudrais savoir si je peux m'organiser avec mon travail.
+            Merci d'avance
+            Aïcha Traoré
+            """),
+        ),
+        other(ACCUEIL_ROLE),
+    )
+
+    add(
+        "convocation-received-thanks-nuc",
+        plain_mail(
+            "convocation-received-thanks-nuc",
+            addr("Julien Roussel", "julien.roussel@sfr.fr"),
+            ACCUEIL,
+            "Convocation reçue",
+            when(2025, 5, 28, 18, 2, 19, "+0200"),
+            t("""
+            Bonjour,
+
+            Je vous informe que j'ai bien reçu ma convocation pour l'épreuve du 12 juin, merci
+            pour votre aide précieuse !
+
+            NUC 2024-022190
+
+            Cordialement,
+            Julien Roussel
+            """),
+        ),
+        other(
+            ACCUEIL_ROLE, "2024-022190", note="nuc is reported for 'other' mails from candidates."
+        ),
+    )
+
+    seo_plain = t("""
+    Bonjour,
+
+    Votre site union-prof.asso.fr n'apparaît pas en première page de Google sur les mots-clés
+    de votre secteur. Notre agence vous propose un audit SEO GRATUIT et sans engagement.
+
+    Plus de 300 associations nous font déjà confiance !
+
+    Répondez simplement OUI à ce mail pour être rappelé(e) par un conseiller.
+
+    Sarah
+    Agence WebBoost - Le référencement qui rapporte
+    """)
+    seo_html = t("""
+    <html><body style="font-family:Verdana">
+    <h2 style="color:#e4572e">Votre site est INVISIBLE sur Google&nbsp;!</h2>
+    <p>Bonjour,</p>
+    <p>Votre site <b>union-prof.asso.fr</b> n&#39;appara&icirc;t pas en premi&egrave;re page de Google sur
+    les mots-cl&eacute;s de votre secteur. Notre agence vous propose un <b>audit SEO GRATUIT</b>
+    et sans engagement.</p>
+    <p>Plus de 300 associations nous font d&eacute;j&agrave; confiance&nbsp;!</p>
+    <p><a href="https://webboost-agence.fr/audit?c=UP2025">Je demande mon audit</a></p>
+    <p>Sarah<br>Agence WebBoost</p>
+    </body></html>
+    """)
+    add(
+        "spam-french-seo",
+        eml(
+            frm=addr("Sarah - Agence WebBoost", "sarah@webboost-agence.fr"),
+            to=ACCUEIL,
+            subject="Votre site est invisible sur Google ?",
+            date=when(2025, 2, 17, 10, 0, 0),
+            body=alternative("b1_8f3e2c0a1d4b5e6f7a8b9c0d1e2f3a4b", seo_plain, seo_html),
+            key="spam-french-seo",
+            extra=(("X-Mailer", "PHPMailer 6.9.1 (https://github.com/PHPMailer/PHPMailer)"),),
+        ),
+        other(ACCUEIL_ROLE, note="Spam is 'other' and gets general_ack (on by default)."),
+    )
+
+    add(
+        "spam-english-inheritance",
+        plain_mail(
+            "spam-english-inheritance",
+            addr("Barrister James Wilson", "jameswilson.chambers@outlook.com"),
+            CERTIF,
+            "URGENT: Unclaimed inheritance fund",
+            when(2025, 4, 9, 3, 17, 45, "+0000"),
+            t("""
+            Dear Beneficiary,
+
+            I am Barrister James Wilson, the personal attorney to the late Mr. Robert Certif, who
+            died in a car accident in 2021 leaving the sum of USD 4,500,000 (Four Million Five
+            Hundred Thousand United States Dollars) in a bank account without any next of kin.
+
+            I wish to present you as the beneficiary. Kindly reply with your full name, phone
+            number and bank details so that we can proceed.
+
+            Yours faithfully,
+            Barrister James Wilson
+            """),
+            charset="us-ascii",
+            cte="7bit",
+        ),
+        other(CERTIF_ROLE),
+    )
+
+    add(
+        "spreadsheet-howto-redoublants",
+        plain_mail(
+            "spreadsheet-howto-redoublants",
+            addr("Nadine Robert", "nadine.robert@caf72.fr"),
+            CERTIF,
+            "Questions sur le tableau de recueil",
+            when(2025, 2, 25, 14, 50, 2),
+            t("""
+            Bonjour,
+
+            Nous commençons à remplir le tableau de recueil et nous avons deux questions :
+            - faut-il faire figurer les candidats redoublants ?
+            - dans la colonne Blocs, peut-on indiquer plusieurs blocs sur la même ligne ?
+
+            Merci,
+            Nadine Robert
+            CAF de la Sarthe
+            """),
+            extra=(OUTLOOK,),
+        ),
+        other(
+            CERTIF_ROLE,
+            note="A question about how to fill the spreadsheet is 'other' (SPEC §2), nothing is returned.",
+        ),
+    )
+
+    add(
+        "spreadsheet-howto-certifiable-date",
+        plain_mail(
+            "spreadsheet-howto-certifiable-date",
+            addr("Mathieu Lemaire", "mathieu.lemaire@urssaf.fr"),
+            CERTIF,
+            "Colonne « Certifiable à partir du »",
+            when(2025, 3, 6, 11, 25, 10),
+            t("""
+            Bonjour,
+
+            Pour la colonne « Certifiable à partir du » du tableau de recueil, quelle date
+            faut-il indiquer : la date de fin de formation du bloc ou la date saisie dans
+            myCertif UCANSS ?
+
+            Merci pour votre retour.
+            Mathieu Lemaire
+            URSSAF Lorraine
+            """),
+        ),
+        other(
+            CERTIF_ROLE,
+            note="Mentions myCertif, but it is a question about filling the spreadsheet, not an access problem.",
+        ),
+    )
+
+    add(
+        "jury-date-question",
+        plain_mail(
+            "jury-date-question",
+            addr("Sophie Caillaud", "sophie.caillaud@carsat-pl.fr"),
+            CERTIF,
+            "Jury paritaire de juillet",
+            when(2025, 6, 24, 9, 8, 37, "+0200"),
+            t("""
+            Bonjour,
+            Nos candidats passent leur jury professionnel le 3 juillet. Seront-ils bien
+            présentés au jury paritaire national du 10 juillet, ou faudra-t-il attendre celui de
+            septembre ?
+            Cordialement
+            Sophie Caillaud
+            CARSAT Pays de la Loire
+            """),
+        ),
+        other(CERTIF_ROLE),
+    )
+
+    add(
+        "results-not-received",
+        plain_mail(
+            "results-not-received",
+            addr("Franck Millet", "franck.millet@caf83.fr"),
+            CERTIF,
+            "Résultats jury du 28 mai",
+            when(2025, 6, 2, 16, 44, 0, "+0200"),
+            t("""
+            Bonjour,
+
+            Nos trois candidats présentés au jury paritaire du 28 mai n'ont toujours pas reçu
+            leurs résultats. Quand seront-ils communiqués ?
+
+            Cordialement,
+            Franck Millet
+            CAF du Var
+            """),
+            extra=(THUNDERBIRD,),
+        ),
+        other(CERTIF_ROLE),
+    )
+
+    letter_plain = t("""
+    La lettre de la formation - juin 2025
+
+    Au sommaire :
+    - Nouveautés de la plateforme myCertif UCANSS : export des inscriptions
+    - Calendrier des jurys paritaires nationaux du second semestre
+    - Témoignage : les CQP par blocs de compétences à la CARSAT Alsace-Moselle
+
+    Bonne lecture !
+    L'UCANSS
+    """)
+    letter_html = t("""
+    <html><body style="font-family:Arial;background:#f2f2f2">
+    <table width="600" align="center" style="background:#ffffff"><tr><td>
+    <h1 style="color:#003c71">La lettre de la formation - juin 2025</h1>
+    <ul><li>Nouveaut&eacute;s de la plateforme myCertif UCANSS&nbsp;: export des inscriptions</li>
+    <li>Calendrier des jurys paritaires nationaux du second semestre</li>
+    <li>T&eacute;moignage&nbsp;: les CQP par blocs de comp&eacute;tences &agrave; la CARSAT Alsace-Moselle</li></ul>
+    <p>Bonne lecture&nbsp;!<br>L&#39;UCANSS</p>
+    </td></tr></table></body></html>
+    """)
+    add(
+        "noreply-ucanss-newsletter",
+        eml(
+            frm=addr("UCANSS", "noreply@ucanss.fr"),
+            to=CERTIF,
+            subject="La lettre de la formation - juin 2025",
+            date=when(2025, 6, 16, 7, 30, 0, "+0200"),
+            body=alternative("=_newsletter_202506_a1b2c3", letter_plain, letter_html),
+            key="noreply-ucanss-newsletter",
+        ),
+        other(
+            CERTIF_ROLE,
+            no_reply=True,
+            note="From noreply@: no reply. A newsletter that mentions myCertif is not an access problem.",
+        ),
+    )
+
+    add(
+        "mailing-list-referents",
+        plain_mail(
+            "mailing-list-referents",
+            addr("Christelle Noël", "christelle.noel@caf13.fr"),
+            "referents-formation@listes.ucanss.fr",
+            "[referents-formation] Réunion du réseau le 15 octobre",
+            when(2025, 9, 22, 13, 5, 50, "+0200"),
+            t("""
+            Bonjour à tous,
+
+            La prochaine réunion du réseau des référents formation aura lieu le 15 octobre de
+            14h à 16h en visioconférence.
+
+            Ordre du jour :
+            1. Bilan des jurys paritaires de septembre
+            2. Retours d'expérience sur le tableau de recueil
+            3. Questions diverses
+
+            Belle journée,
+            Christelle
+            _______________________________________________
+            referents-formation mailing list
+            referents-formation@listes.ucanss.fr
+            https://listes.ucanss.fr/mailman/listinfo/referents-formation
+            """),
+            extra=(
+                ("Sender", '"referents-formation" <referents-formation-bounces@listes.ucanss.fr>'),
+                (
+                    "List-Id",
+                    f"{encoded_words('Réseau des référents formation')} <referents-formation.listes.ucanss.fr>",
+                ),
+                (
+                    "List-Unsubscribe",
+                    "<https://listes.ucanss.fr/mailman/options/referents-formation>,\n <mailto:referents-formation-request@listes.ucanss.fr?subject=unsubscribe>",
+                ),
+                ("List-Post", "<mailto:referents-formation@listes.ucanss.fr>"),
+                ("Precedence", "list"),
+            ),
+        ),
+        other(
+            CERTIF_ROLE,
+            no_reply=True,
+            note="Mailing-list mail (List-Id, Precedence: list): no reply.",
+        ),
+    )
+
+    add(
+        "mailing-list-centres-list-id-only",
+        plain_mail(
+            "mailing-list-centres-list-id-only",
+            addr("Coordination des centres", "coordination@union-prof.asso.fr"),
+            "centres-examens@listes.union-prof.asso.fr",
+            "[centres-examens] Rappel : saisie des pré-validations",
+            when(2025, 5, 5, 8, 15, 0, "+0200"),
+            t("""
+            Bonjour à toutes et à tous,
+
+            Merci de saisir les pré-validations des candidats de la session de juin dans
+            Certif-UP avant vendredi 9 mai. Les candidats disposent ensuite de 72 heures ouvrées
+            pour régler leurs frais d'inscription.
+
+            La coordination
+            """),
+            extra=(("List-Id", "<centres-examens.listes.union-prof.asso.fr>"),),
+        ),
+        other(
+            ACCUEIL_ROLE,
+            no_reply=True,
+            note="List-Id alone marks a mailing list; its payment wording is not a candidate's problem.",
+        ),
+    )
+
+    add(
+        "english-general-question",
+        plain_mail(
+            "english-general-question",
+            addr("Marco Bianchi", "marco.bianchi@libero.it"),
+            ACCUEIL,
+            "Question about the exams",
+            when(2025, 1, 30, 15, 12, 0),
+            t("""
+            Hello,
+
+            I live in Belgium, near the French border. Can I sit your exams in France as a
+            foreign resident, and are the exams only in French?
+
+            Thank you in advance.
+            Marco Bianchi
+            """),
+        ),
+        other(ACCUEIL_ROLE),
+    )
+
+    add(
+        "planning-question-cos",
+        plain_mail(
+            "planning-question-cos",
+            addr("Yasmina Cherif", "yasmina.cherif@urssaf.fr"),
+            CERTIF,
+            "Périodes de certification CQP COS",
+            when(2025, 1, 15, 10, 20, 12),
+            t("""
+            Bonjour,
+
+            Pouvez-vous nous confirmer les périodes de certification prévues pour le CQP COS au
+            second semestre 2025 ? Nous devons planifier les formations de nos agents.
+
+            Je vous remercie,
+            Yasmina Cherif
+            URSSAF Nord-Pas-de-Calais
+            """),
+            extra=(OUTLOOK,),
+        ),
+        other(CERTIF_ROLE, note="A planning question is 'other' (SPEC §2)."),
+    )
+
+    add(
+        "noreply-certifup-daily-report",
+        plain_mail(
+            "noreply-certifup-daily-report",
+            addr("Plateforme Certif-UP", "ne-pas-repondre@certif-up.union-prof.asso.fr"),
+            ACCUEIL,
+            "Récapitulatif quotidien des inscriptions - 14/04/2025",
+            when(2025, 4, 14, 23, 0, 0, "+0200"),
+            t("""
+            Récapitulatif du 14/04/2025
+
+            Nouvelles inscriptions : 14
+            Pré-validations en attente : 3
+            Inscriptions validées : 9
+            Demandes de NUC : 2
+
+            Connectez-vous à l'espace administrateur pour le détail.
+            """),
+        ),
+        other(ACCUEIL_ROLE, no_reply=True, note="From ne-pas-repondre@: never answered."),
+    )
+
+    add(
+        "thanks-nuc-in-subject",
+        plain_mail(
+            "thanks-nuc-in-subject",
+            addr("Kévin Lopes", "kevin.lopes@gmail.com"),
+            ACCUEIL,
+            "RE: Demande NUC 2023-011002",
+            when(2025, 2, 6, 20, 40, 0),
+            t("""
+            Merci beaucoup pour votre réponse rapide !
+
+            Kévin
+
+            -----Message d'origine-----
+            De : Accueil Union Prof <accueil@union-prof.asso.fr>
+            Envoyé : jeudi 6 février 2025 14:02
+            Objet : RE: Demande NUC 2023-011002
+
+            Bonjour,
+            Votre NUC figure dans le mail de pré-validation. Vous pouvez aussi le demander depuis
+            la page d'inscription de Certif-UP (« demander son NUC »).
+            """),
+        ),
+        other(
+            ACCUEIL_ROLE,
+            "2023-011002",
+            note="The NUC is read from the subject (SPEC §3), even though the new text is only thanks.",
+        ),
+    )
+
+    add(
+        "thanks-case-reference-subject",
+        plain_mail(
+            "thanks-case-reference-subject",
+            addr("Estelle Blanchard", "estelle.blanchard@laposte.net"),
+            ACCUEIL,
+            "Re: [UP-2025-000123] Votre signalement a bien été reçu",
+            when(2025, 2, 28, 9, 5, 0),
+            t("""
+            Merci, c'est réglé, j'ai pu me connecter.
+            Bonne journée
+            Estelle Blanchard
+
+            Le 27/02/2025 à 16:30, Accueil Union Prof a écrit :
+            > Bonjour,
+            > Nous avons bien reçu votre signalement (UP-2025-000123). Vous pouvez demander un
+            > nouveau mot de passe depuis la page d'inscription de Certif-UP.
+            > L'équipe Accueil
+            """),
+            extra=(THUNDERBIRD, ("In-Reply-To", "<up-2025-000123.1.reply@union-prof.asso.fr>")),
+        ),
+        other(ACCUEIL_ROLE, note="UP-2025-000123 is a case reference, never a NUC."),
+    )
+
+    add(
+        "thanks-receipt-caf",
+        plain_mail(
+            "thanks-receipt-caf",
+            addr("Sandrine Blanc", "sandrine.blanc@caf69.fr"),
+            CERTIF,
+            "RE: [CQ-2025-000052] Accusé de réception de votre tableau de recueil",
+            when(2025, 3, 12, 14, 2, 0),
+            t("""
+            Bonjour,
+
+            Merci pour ce retour rapide.
+
+            Bonne journée,
+            Sandrine Blanc
+
+            De : Institut 4.10 - Certification <certification@institutquatredix.fr>
+            Envoyé : mercredi 12 mars 2025 10:15
+            À : Sandrine Blanc <sandrine.blanc@caf69.fr>
+            Objet : [CQ-2025-000052] Accusé de réception de votre tableau de recueil
+
+            Bonjour,
+            Nous avons bien reçu votre tableau de recueil : 8 lignes, 6 acceptées, 1 en retard,
+            1 redoublant (hors collecte).
+            L'équipe administrative examens et jurys professionnels
+            """),
+            extra=(OUTLOOK, ("In-Reply-To", "<cq-2025-000052.1.reply@institutquatredix.fr>")),
+        ),
+        other(CERTIF_ROLE, note="Thanks under our receipt: no spreadsheet is returned."),
+    )
+
+    add(
+        "question-results-candidate",
+        plain_mail(
+            "question-results-candidate",
+            addr("Damien Roux", "damien.roux@hotmail.fr"),
+            ACCUEIL,
+            "résultats",
+            when(2025, 6, 16, 21, 10, 0, "+0200"),
+            t("""
+            Bonjour, j'ai passé l'épreuve pratique professionnelle le 12 juin. Quand et comment
+            vais-je recevoir mes résultats ? Merci.
+            Damien Roux
+            NUC 2024 019388
+            """),
+        ),
+        other(ACCUEIL_ROLE, "2024-019388"),
+    )
+
+    planning = plain_mail(
+        "forwarded-planning-rfc822/inner",
+        addr("IFA Formation", "formation@prestataire-ifa.fr"),
+        addr("Bernard Joly", "bernard.joly@caf21.fr"),
+        "Planning des formations CQP GC 2025",
+        when(2025, 5, 2, 17, 0, 0, "+0200"),
+        t("""
+        Bonjour Monsieur Joly,
+
+        Voici le planning des formations CQP GC de vos agents :
+        - bloc 1 : du 3 mars au 25 avril 2025
+        - bloc 2 : du 12 mai au 4 juillet 2025
+        - bloc 3 : du 1er au 29 août 2025
+
+        Les candidats seront certifiables à partir du 1er septembre.
+
+        Cordialement,
+        L'équipe IFA Formation
+        """),
+    )
+    add(
+        "forwarded-planning-rfc822",
+        eml(
+            frm=addr("Bernard Joly", "bernard.joly@caf21.fr"),
+            to=CERTIF,
+            subject="TR: Planning des formations CQP GC 2025",
+            date=when(2025, 5, 5, 10, 0, 0, "+0200"),
+            body=multi(
+                "mixed",
+                "_015_mixed_CAF21_",
+                text(
+                    t("""
+                    Bonjour,
+
+                    Je vous transfère le planning de notre prestataire. Pouvez-vous nous confirmer
+                    que nos candidats certifiables en septembre passeront bien devant le jury
+                    paritaire du 25 septembre ?
+
+                    Cordialement,
+                    Bernard Joly
+                    CAF de la Côte-d'Or
+                    """)
+                ),
+                forwarded(planning),
+            ),
+            key="forwarded-planning-rfc822",
+            extra=(OUTLOOK,),
+        ),
+        other(
+            CERTIF_ROLE,
+            note="A planning question with a forwarded mail attached (message/rfc822), no spreadsheet.",
+        ),
+    )
+
+    cpf_html = t("""
+    <html><body>
+    <div style="background:#0b3b7a;color:#fff;padding:12px"><b>Mon Compte Formation</b></div>
+    <p>Madame, Monsieur,</p>
+    <p>Vos droits CPF d&#39;un montant de <b>1&nbsp;560,00&nbsp;&euro;</b> expirent le <b>30/06/2025</b>.
+    Pour ne pas les perdre, confirmez votre identit&eacute; d&egrave;s aujourd&#39;hui&nbsp;:</p>
+    <p><a href="http://moncompte-formation-cpf.info/valider">Je confirme mes droits</a></p>
+    <p>L&#39;&eacute;quipe Mon Compte Formation</p>
+    </body></html>
+    """)
+    add(
+        "spam-cpf-phishing-html",
+        eml(
+            frm=addr("Mon Compte Formation", "info@moncompte-formation-cpf.info"),
+            to=ACCUEIL,
+            subject="Vos droits CPF expirent le 30/06",
+            date=when(2025, 6, 20, 6, 12, 0, "+0200"),
+            body=text(cpf_html, "html", cte="base64"),
+            key="spam-cpf-phishing-html",
+        ),
+        other(ACCUEIL_ROLE, note="Phishing spam: 'other', general_ack by default."),
+    )
+
+
 # === main ===
 
 
@@ -5626,6 +6274,7 @@ def main() -> int:
     mycertif_access()
     auto_replies()
     bounces()
+    others()
     check_corpus()
     write_all()
     by_kind = Counter(e.kind for e in CORPUS)
