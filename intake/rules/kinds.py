@@ -137,11 +137,26 @@ def registration_problem(ctx: Context) -> str | None:
     return None
 
 
+_LIST_HEADERS = ("list-id", "list-unsubscribe", "list-post", "x-mlserver", "x-ml-name")
+
+
+def mailing_list(ctx: Context) -> str | None:
+    """A mailing-list post is never a sender's own request, whatever its words."""
+    for name in _LIST_HEADERS:
+        if ctx.mail.header(name):
+            return f"{name} header"
+    precedence = (ctx.mail.header("precedence") or "").strip().lower()
+    if precedence in ("list", "bulk"):
+        return f"Precedence: {precedence}"
+    return None
+
+
 def anything_else(ctx: Context) -> str | None:
     return "no other rule matched"
 
 
 KIND_RULES: tuple[KindRule, ...] = (
+    KindRule("kind.other.mailing_list", Kind.OTHER, "a mailing-list post", mailing_list),
     KindRule("kind.spreadsheet.attached", Kind.SPREADSHEET_RETURN,
              "a spreadsheet attached to the certification inbox", spreadsheet_attached),
     KindRule("kind.other.thanks", Kind.OTHER, "a short thank-you", thanks_only),

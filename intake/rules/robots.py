@@ -50,9 +50,19 @@ def _failed_recipients_header(mail: InboundMail, sets: Mapping[str, PhraseSet]) 
     return f"X-Failed-Recipients: {value}" if value else None
 
 
+_DAEMON_NAME = re.compile(r"mail(er)?[ -]?daemon|mail delivery (sub)?system|postmaster", re.I)
+
+
+def _null_return_path(mail: InboundMail) -> bool:
+    """RFC 5321: notifications are sent with an empty reverse path, `Return-Path: <>`."""
+    value = mail.header("return-path")
+    return value is not None and value.strip() in ("<>", "")
+
+
 def _daemon_sender(mail: InboundMail, sets: Mapping[str, PhraseSet]) -> str | None:
     local = _local_part(mail.sender)
-    if not _DAEMON.match(local):
+    name = mail.from_.name if mail.from_ else ""
+    if not (_DAEMON.match(local) or _DAEMON_NAME.search(name) or _null_return_path(mail)):
         return None
     # A postmaster may write a real mail: the subject or the body must also say so.
     subject = sets["bounce_subject"].search(fold(mail.subject))
@@ -99,6 +109,10 @@ _AUTO_HEADERS = (
     "x-spamarrest-noauth",
     "x-challenge",
 )
+
+
+def _null_sender(mail: InboundMail, sets: Mapping[str, PhraseSet]) -> str | None:
+    return "Return-Path: <> (null reverse path)" if _null_return_path(mail) else None
 
 
 def _auto_submitted(mail: InboundMail, sets: Mapping[str, PhraseSet]) -> str | None:
@@ -181,6 +195,7 @@ AUTO_REPLY_RULES: tuple[RobotRule, ...] = (
     RobotRule("robot.auto_reply.report", "read receipt or feedback report",
               _delivery_report_other),
     RobotRule("robot.auto_reply.auto_submitted", "RFC 3834 Auto-Submitted", _auto_submitted),
+    RobotRule("robot.auto_reply.null_sender", "sent with an empty reverse path", _null_sender),
     RobotRule("robot.auto_reply.vendor_header", "vendor auto-reply headers", _vendor_headers),
     RobotRule("robot.auto_reply.subject", "out-of-office or acknowledgement subject",
               _autoreply_subject),

@@ -151,9 +151,9 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "n'arrive plus", "ne fonctionne pas", "ne fonctionne plus", "ne marche pas",
         "message d'erreur", "erreur", "bug", "indisponible", "inaccessible",
         "en panne", "plante", "page blanche", "code d'activation", "activation",
-        "compte", "reinitialis*", "lien expire", "expire", "pas recu .. (identifiants|acces|codes?)",
+        "reinitialis*", "lien expire", "expire", "pas recu .. (identifiants|acces|codes?)",
         "creer un compte", "creation de compte", "droits d'acces", "habilitation*",
-        "saisir", "saisie", "inscrire nos candidats", "inscription des candidats",
+        "mon compte", "notre compte", "son compte", "compte .. (bloque|desactive|verrouille|expire)",
     ),
     # Asking not to sit the exam as registered: deferral, cancellation, refund.
     "deferral": (
