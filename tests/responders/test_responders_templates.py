@@ -42,7 +42,7 @@ ROWS = [
         "row_number": 12,
         "name": "Leroy Jean",
         "bucket": "late",
-        "bucket_label": "Hors délai",
+        "bucket_label": "En retard",
         "reason": "retour attendu au plus tard le 31/03/2025",
     },
     {
@@ -270,13 +270,11 @@ def test_spreadsheet_receipt_counts_and_lists_every_row_not_accepted() -> None:
     body = render("spreadsheet_receipt", SAMPLES["spreadsheet_receipt"]).body
     assert "- lignes de candidats lues : 12" in body
     assert "- lignes acceptées : 9" in body
-    assert "- lignes hors délai : 1" in body
+    assert "- lignes en retard : 1" in body
     assert "- lignes invalides : 1" in body
     assert "- lignes de candidats redoublants : 1" in body
     assert "Ligne 7 — Dupont Marie — Invalide : NIR invalide (clé de contrôle incorrecte)\n" in body
-    assert (
-        "Ligne 12 — Leroy Jean — Hors délai : retour attendu au plus tard le 31/03/2025\n" in body
-    )
+    assert "Ligne 12 — Leroy Jean — En retard : retour attendu au plus tard le 31/03/2025\n" in body
     assert "Ligne 15 — Nguyen Thi — Redoublant : candidat redoublant (hors recueil)\n" in body
     assert "ci-joint une copie annotée" in body
     assert "Tableau recueil CAF 2025 - annoté.xlsx" in body
@@ -291,7 +289,7 @@ def test_spreadsheet_receipt_accepts_objects_and_fills_empty_labels() -> None:
         bucket_label: str
         reason: str
 
-    rows = [Row(3, "", "invalid", "", "prénom manquant")]
+    rows = [Row(3, "", "invalid", "", "prénom manquant"), Row(5, "Roy Léa", "late", "", "")]
     body = render(
         "spreadsheet_receipt",
         {
@@ -301,9 +299,10 @@ def test_spreadsheet_receipt_accepts_objects_and_fills_empty_labels() -> None:
             "annotated_filename": None,
         },
     ).body
-    assert "Ligne 3 — (nom non renseigné) — Invalide : prénom manquant" in body
+    assert "Ligne 3 — (nom non renseigné) — Invalide : prénom manquant\n" in body
+    assert "Ligne 5 — Roy Léa — En retard\n" in body
     assert "copie annotée" not in body
-    assert "hors délai concernent" not in body
+    assert "en retard concernent" not in body
 
 
 def test_spreadsheet_receipt_all_accepted_and_empty_file() -> None:
