@@ -207,6 +207,10 @@ _ADDRESS = re.compile(
 )
 # qmail "<a@b>:" and Postfix "<a@b>: host ... said" / "<a@b> (expanded from ...):".
 _ANGLE_LINE = re.compile(r"\s{0,8}<([^<>\s]{3,254})>(?:\s{1,4}\([^()]{0,200}\))?\s{0,4}:")
+# Sendmail-style transcripts: "554 <a@b>... Remote protocol error", "550 5.1.1 <a@b>: ...".
+_SMTP_REPLY = re.compile(
+    r"\s{0,8}[45]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3}\s{1,4})?<([^<>\s]{3,254})>"
+)
 _TRIGGERS = (
     "following address(es) failed",
     "following addresses had permanent fatal errors",
@@ -218,6 +222,8 @@ _TRIGGERS = (
     "following recipient(s) cannot be reached",
     "following recipients cannot be reached",
     "was not delivered to",
+    "error delivering your mail to",
+    "rcpt to",
     "did not reach the following recipient",
     "not be delivered to the following",
     "following recipients could not be delivered",
@@ -277,7 +283,7 @@ def guess_failed_recipients(text: str) -> tuple[str, ...]:
             # Headers of the returned mail name its author, not the failed recipient.
             window = 0
             continue
-        angle = _ANGLE_LINE.match(head)
+        angle = _ANGLE_LINE.match(head) or _SMTP_REPLY.match(head)
         if angle and "@" in angle.group(1):
             add(angle.group(1))
             continue

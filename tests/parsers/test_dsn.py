@@ -155,6 +155,15 @@ def test_parse_fields_unfolds() -> None:
             "inconnu@example.fr\nL'adresse de messagerie est introuvable.\n",
             ("inconnu@example.fr",),
         ),
+        (
+            "   ----- Transcript of session follows -----\n>>> MAIL From:<me@example.jp>\n"
+            "554 <gone@example.edu>... Remote protocol error\n",
+            ("gone@example.edu",),
+        ),
+        (
+            "There was an error delivering your mail to <full@example.net>.\n",
+            ("full@example.net",),
+        ),
         ("Bonjour, voici mon adresse: moi@example.fr\nMerci\n", ()),
     ],
 )
