@@ -109,6 +109,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     # --- Kinds ------------------------------------------------------------------
     # The collection spreadsheet, by name.
     "spreadsheet_name": (
+        "google sheet*", "google drive", "sheets", "tableur", "classeur", "onedrive", "sharepoint", "wetransfer", "dropbox",
         "tableau de recueil", "tableau recueil", "fichier de recueil",
         "recueil d'informations", "recueil d'information", "tableau de recensement",
         "fichier excel", "tableau excel", "fichier xls", "fichier xlsx",
@@ -119,6 +120,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     ),
     # The sender says they are sending something now.
     "sending_now": (
+        "via ce lien", "via le lien", "ce lien", "le lien", "lien ci-dessous", "en partage", "partage", "partager", "partagé",
         "ci-joint", "ci joint", "ci-jointe", "ci jointe", "ci-joints", "ci-jointes",
         "en piece jointe", "en pieces jointes", "en pj", "en p.j", "pj :",
         "vous trouverez", "veuillez trouver", "je vous transmets",
@@ -157,6 +159,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     ),
     # Asking not to sit the exam as registered: deferral, cancellation, refund.
     "deferral": (
+        "anul*", "rembour*", "cancel*",
         "postpone", "defer", "deferral", "reschedule", "cancel my registration",
         "cancel my exam", "refund", "unable to attend", "can't attend", "cannot attend",
         "won't be able to (attend|sit|take)", "will not be able to (attend|sit|take)",
@@ -213,6 +216,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     ),
     # Something is wrong (for a generic registration problem).
     "trouble": (
+        "grise", "grisee", "grises", "grisees", "inactif", "inactive", "ne peux pas cliquer", "impossible de selectionner", "en boucle", "tourne en rond", "marche pas", "fonctionne pas", "marche plus", "fonctionne plus", "bloque", "plante", "page d'erreur",
         "problem", "issue", "can't", "cannot", "unable", "lost", "error", "help",
         "not received", "didn't receive", "never received",
         "probleme", "souci", "soucis", "difficulte*", "impossible", "n'arrive pas",
@@ -337,6 +341,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "sante", "hospitalisation", "hospitalise", "hospitalisee",
     ),
     "employer_refusal": (
+        "patron", "mon chef", "ma cheffe", "ma direction", "mon responsable", "ma responsable", "ma hierarchie", "mon manager", "ma boite", "ma societe", "(pas|refuse|refuser|refusait) (mon|le|de|ce|un) conge", "pas pu (avoir|obtenir) (mon|le|de|un) conge", "ne me libere pas", "ne peut pas me liberer", "pas me liberer",
         "employer .. (refused|denied|won't|will not)", "my employer", "my manager .. (refused|denied)",
         "employeur .. refus*", "refus* .. employeur", "employeur ne (m'accorde|me donne|m'autorise|accepte)",
         "employeur n'accepte pas", "employeur n'a pas accepte", "employeur s'oppose",
@@ -352,6 +357,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     # Reasons that can never give a deferral (only used to tell `other` from
     # `unspecified`; any reason that is neither medical nor employer counts).
     "other_reason": (
+        "holiday", "holidays", "vacation", "trip", "wedding", "moving", "new job", "nouveau poste", "embauche*", "cdi", "cdd", "nouvelle entreprise", "commence un (nouveau )?travail", "not ready", "personal reasons", "family reasons", "pas prete?", "pa pret", "pa prete",
         "mariage", "marie", "vacances", "voyage", "demenag*", "greve", "transport*",
         "train", "avion", "deces", "decede", "enterrement", "obseques", "funerailles",
         "garde d'enfant", "garde de mes enfants", "nounou", "pas pret", "pas prete",
@@ -367,6 +373,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "pas disponible", "motif", "raison", "raisons", "cause",
     ),
     "refund": (
+        "refund*", "money back", "reimburs*", "anul*", "rembour*", "cancel*",
         "rembours*", "annuler", "annulation", "annule", "restitu*",
         "recuperer (les|mes|le) (frais|montant|argent|paiement)",
         "recuperer mon argent", "me rendre (les|mes) frais", "avoir un avoir",
