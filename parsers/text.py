@@ -159,7 +159,7 @@ def decode_bytes(data: bytes, charset: str | None, problems: list[str] | None = 
     try:
         from charset_normalizer import from_bytes
 
-        best = from_bytes(data[:200_000]).best()
+        best = from_bytes(data[:32_768]).best()
         if best is not None and best.encoding:
             return data.decode(best.encoding, "replace")
     except Exception:
