@@ -33,7 +33,7 @@ def classify(
     role: str,
     config: Config,
     *,
-    sent_last_24h: int = 0,
+    sent_last_24h: int | None = None,
 ) -> Classification:
     """Decide what ``mail``, delivered to the ``role`` inbox, is and how to answer."""
     ctx = make_context(mail, role, config)

@@ -126,14 +126,18 @@ NO_HEADER = ("tableau de recueil introuvable : aucune ligne d'en-tête avec les 
 # fmt: on
 
 
-def _synonym_index() -> tuple[dict[str, tuple[str, int]], list[tuple[str, str]]]:
+def _synonym_index() -> tuple[dict[str, tuple[str, int]], dict[str, list[tuple[str, str]]]]:
     exact: dict[str, tuple[str, int]] = {}
     for name, (spec, other) in HEADERS.items():
         for synonym in other:
             exact.setdefault(synonym, (name, 2))
         for synonym in spec:
             exact[synonym] = (name, 3)
-    prefixes = sorted(((s, f) for s, (f, _) in exact.items()), key=lambda p: -len(p[0]))
+    # Prefix candidates by their first word, longest first ("nom de naissance"
+    # before "nom").
+    prefixes: dict[str, list[tuple[str, str]]] = {}
+    for synonym, (name, _) in sorted(exact.items(), key=lambda item: -len(item[0])):
+        prefixes.setdefault(synonym.split(" ", 1)[0], []).append((synonym, name))
     return exact, prefixes
 
 
@@ -193,7 +197,7 @@ def _header_field(value: str) -> tuple[str, int] | None:
         bare = fold(value.split("(", 1)[0])
         if bare in _EXACT:
             return _EXACT[bare]
-    for synonym, name in _PREFIXES:
+    for synonym, name in _PREFIXES.get(folded.split(" ", 1)[0], ()):
         if folded.startswith(synonym + " ") and folded.count(" ") - synonym.count(" ") <= 3:
             return name, 1
     return None
@@ -274,8 +278,15 @@ def _skip_reason(row: Sequence[object], values: Mapping[str, object]) -> str | N
         return "example"
     if not any(values.get(name) not in (None, "") for name in CANDIDATE_FIELDS):
         return "no candidate"
-    # The header repeated further down (a second table pasted below the first).
-    if header_field(values.get("nir")) and header_field(values.get("last_name")):
+    # The header repeated further down (a second table pasted below the first): its
+    # NIR cell is a word, where candidates have digits.
+    nir = values.get("nir")
+    if (
+        isinstance(nir, str)
+        and not any(c.isdigit() for c in nir)
+        and header_field(nir)
+        and header_field(values.get("last_name"))
+    ):
         return "repeated header"
     return None
 

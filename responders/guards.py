@@ -40,6 +40,11 @@ LIST_HEADERS = frozenset(
         "list-archive",
         "x-mailing-list",
         "mailing-list",
+        # List servers of the fml/majordomo family.
+        "x-mlserver",
+        "x-ml-server",
+        "x-ml-name",
+        "x-loop",
     }
 )
 BULK_PRECEDENCE = frozenset({"list", "bulk", "junk"})

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from intake.classification import DocType, Kind, Topic
 from intake.rules.context import Context
+from responders import guards
 
 KindCheck = Callable[[Context], str | None]
 
@@ -137,18 +138,9 @@ def registration_problem(ctx: Context) -> str | None:
     return None
 
 
-_LIST_HEADERS = ("list-id", "list-unsubscribe", "list-post", "x-mlserver", "x-ml-name")
-
-
 def mailing_list(ctx: Context) -> str | None:
     """A mailing-list post is never a sender's own request, whatever its words."""
-    for name in _LIST_HEADERS:
-        if ctx.mail.header(name):
-            return f"{name} header"
-    precedence = (ctx.mail.header("precedence") or "").strip().lower()
-    if precedence in ("list", "bulk"):
-        return f"Precedence: {precedence}"
-    return None
+    return guards.mailing_list(ctx.mail.headers)
 
 
 def anything_else(ctx: Context) -> str | None:

@@ -7,11 +7,10 @@ senders already answered too often in the last 24 hours.
 
 from __future__ import annotations
 
-import re
-
 from intake.classification import DeferralReason, Kind
 from intake.config import Config
 from parsers.types import InboundMail
+from responders import guards
 
 ELIGIBLE = (DeferralReason.MEDICAL, DeferralReason.EMPLOYER_REFUSAL)
 
@@ -42,35 +41,20 @@ def reply_template(
     return None
 
 
-_LIST_HEADERS = (
-    "list-id", "list-unsubscribe", "list-post", "list-help", "mailing-list",
-    "x-mlserver", "x-ml-server", "x-ml-name", "x-mailing-list", "x-loop",
-)
-
-
 def reply_blocked(
-    mail: InboundMail, config: Config, *, sent_last_24h: int = 0
+    mail: InboundMail, config: Config, *, sent_last_24h: int | None = None
 ) -> str | None:
-    """Why no reply may go to this mail's sender, or None when one may."""
-    sender = mail.sender
-    if not sender or "@" not in sender:
+    """Why no reply may go to this mail's sender, or None when one may.
+
+    ``sent_last_24h`` is None in the dry run, which has no history to count.
+    """
+    if not mail.sender or "@" not in mail.sender:
         return "no sender address"
-    local = sender.split("@", 1)[0]
-    for pattern in config.replies.noreply_patterns:
-        if re.search(pattern, local, re.IGNORECASE):
-            return f"no-reply sender {sender}"
-    own = {m.address.lower() for m in config.mailbox}
-    if sender in own:
-        return f"our own address {sender}"
-    for name in _LIST_HEADERS:
-        if mail.header(name):
-            return f"mailing list ({name})"
-    precedence = (mail.header("precedence") or "").strip().lower()
-    if precedence in ("list", "bulk", "junk"):
-        return f"Precedence: {precedence}"
-    auto = (mail.header("auto-submitted") or "no").strip().lower()
-    if not auto.startswith("no"):
-        return f"Auto-Submitted: {auto}"
-    if sent_last_24h >= config.replies.max_per_sender_per_day:
-        return f"already answered {sent_last_24h} times in 24 hours"
-    return None
+    return guards.first_block(
+        mail.sender,
+        mail.headers,
+        own_addresses=[m.address for m in config.mailbox],
+        noreply_patterns=config.replies.noreply_patterns,
+        count_last_24h=sent_last_24h or 0,
+        limit=None if sent_last_24h is None else config.replies.max_per_sender_per_day,
+    )

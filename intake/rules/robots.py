@@ -127,9 +127,6 @@ def _vendor_headers(mail: InboundMail, sets: Mapping[str, PhraseSet]) -> str | N
         value = mail.header(name)
         if value is not None and value.strip().lower() not in ("no", "false", "0"):
             return f"{name}: {value.strip()}"
-    suppress = mail.header("x-auto-response-suppress")
-    if suppress and re.search(r"\b(all|oof|autoreply)\b", suppress, re.IGNORECASE):
-        return f"X-Auto-Response-Suppress: {suppress.strip()}"
     precedence = (mail.header("precedence") or "").strip().lower()
     if precedence in ("auto_reply", "auto-reply", "autoreply"):
         return f"Precedence: {precedence}"
@@ -139,6 +136,24 @@ def _vendor_headers(mail: InboundMail, sets: Mapping[str, PhraseSet]) -> str | N
     if (mail.header("x-post-messageclass") or "").lower().find("autoresponder") >= 0:
         return "X-POST-MessageClass: autoresponder"
     return None
+
+
+_REQUEST_LISTS = ("deferral", "registration", "trouble", "spreadsheet_name", "mycertif")
+
+
+def _suppress_header(mail: InboundMail, sets: Mapping[str, PhraseSet]) -> str | None:
+    """Exchange's X-Auto-Response-Suppress marks its auto-replies, but Outlook also puts
+    it on some mails people write: it counts only on a short mail that asks nothing."""
+    suppress = mail.header("x-auto-response-suppress")
+    if not suppress or not re.search(r"\b(all|oof|autoreply)\b", suppress, re.IGNORECASE):
+        return None
+    text = mail.new_text or mail.text
+    if len(text) > 1500 or mail.files:
+        return None
+    folded = fold(f"{mail.subject} {text}")
+    if any(sets[name].search(folded) for name in _REQUEST_LISTS):
+        return None
+    return f"X-Auto-Response-Suppress: {suppress.strip()}"
 
 
 def _autoreply_subject(mail: InboundMail, sets: Mapping[str, PhraseSet]) -> str | None:
@@ -197,6 +212,8 @@ AUTO_REPLY_RULES: tuple[RobotRule, ...] = (
     RobotRule("robot.auto_reply.auto_submitted", "RFC 3834 Auto-Submitted", _auto_submitted),
     RobotRule("robot.auto_reply.null_sender", "sent with an empty reverse path", _null_sender),
     RobotRule("robot.auto_reply.vendor_header", "vendor auto-reply headers", _vendor_headers),
+    RobotRule("robot.auto_reply.suppress_header", "X-Auto-Response-Suppress on a short notice",
+              _suppress_header),
     RobotRule("robot.auto_reply.subject", "out-of-office or acknowledgement subject",
               _autoreply_subject),
     RobotRule("robot.auto_reply.body", "out-of-office or acknowledgement wording",
