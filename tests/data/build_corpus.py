@@ -997,6 +997,7 @@ def problem_reports() -> None:
             63000 Clermont-Ferrand
             """),
             cte="base64",
+            crlf=True,
             extra=(OUTLOOK,),
         ),
         problem("password_reset", ("phone",)),
@@ -1516,8 +1517,8 @@ def problem_reports() -> None:
 
             C'est ma première inscription à une session d'épreuves (je m'inscris pour 2025). Sur
             le site, à la question « Première inscription en ligne », il m'est demandé un NUC
-            que je n'ai évidemment pas. Comment dois-je faire pour m'inscrire à l'épreuve de
-            connaissances générales ?
+            que je n'ai évidemment pas. Comment dois-je faire pour m'inscrire à
+            l'épreuve de connaissances générales ?
 
             Merci beaucoup,
 
@@ -1666,7 +1667,7 @@ def problem_reports() -> None:
         ),
         problem(
             "other",
-            note="Moving house is mentioned, but nothing asks not to sit the exam: a registration problem.",
+            note="Moving house is mentioned, but nothing asks not to sit the exam: a registration problem. The exam label is wrapped across a line break, as plain-text clients do.",
         ),
     )
 
@@ -1968,6 +1969,7 @@ def deferrals() -> None:
             """),
             [attach("attestation_sur_honneur.pdf", "application/pdf", attestation)],
             "_002_DB9PR07MB71D3_",
+            crlf=True,
             extra=(OUTLOOK,),
         ),
         deferral(
@@ -3115,6 +3117,7 @@ def spreadsheets() -> None:
             """),
             [attach("Tableau_recueil_CAF69_2025.xlsx", XLSX_TYPE, book)],
             "_007_PA4PR04MB7C1E_",
+            crlf=True,
             extra=(OUTLOOK,),
         ),
         returned(summarise(rows, sent)),
@@ -6230,6 +6233,413 @@ def others() -> None:
     )
 
 
+# ===========================================================================
+# Further edge cases, one per mail
+# ===========================================================================
+
+
+def xlsm(sheets: list[tuple[str, Grid]]) -> bytes:
+    """An .xlsm workbook: the .xlsx package with the macro-enabled main content type."""
+    data = xlsx(sheets)
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                content = content.replace(
+                    b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+                )
+            target.writestr(info, content)
+    return out.getvalue()
+
+
+def more_cases() -> None:
+    cert_giraud = pdf(
+        """
+        ## Cabinet médical des Tilleuls
+        Dr Karine Lemoine - 4 allée des Tilleuls, 31200 Toulouse
+
+        ## CERTIFICAT MÉDICAL
+        Je soussignée, Docteur Karine Lemoine, certifie avoir examiné
+        Mme Romane GIRAUD le 18/09/2025. Son état de santé contre-indique
+        toute participation à un examen jusqu'au 3 octobre 2025.
+        """,
+        "",
+    )
+    add(
+        "medical-certificate-unnamed-scan-pdf",
+        with_files(
+            "medical-certificate-unnamed-scan-pdf",
+            addr("Romane Giraud", "romane.giraud@gmail.com"),
+            "épreuve du 25 septembre",
+            when(2025, 9, 19, 7, 40, 2, "+0200"),
+            t("""
+            Bonjour,
+            Je suis souffrante et je ne pourrai pas passer l'épreuve du 25 septembre, je
+            souhaite un report à la session suivante. Je vous joins le document.
+            Romane Giraud
+            NUC 2024-031877
+            """),
+            [attach("scan0001.pdf", "application/pdf", cert_giraud)],
+            "000000000000b9a8c7063f9e1d20",
+        ),
+        deferral(
+            "medical",
+            True,
+            False,
+            "2024-031877",
+            note="Neither the filename nor the body names the document: its PDF text shows a medical certificate.",
+        ),
+    )
+
+    arret_dumas = pdf(
+        """
+        ## AVIS D'ARRÊT DE TRAVAIL
+        cerfa n° 10170*07 - Volet 3 : employeur
+        Assuré : DUMAS Enzo
+        Arrêt de travail initial du 01/06/2025 au 21/06/2025 inclus
+        Sorties autorisées : non
+        Médecin : Dr Agnès Perrot, 9 place de la Mairie, 71100 Chalon-sur-Saône
+        """,
+        "Avis d'arrêt de travail",
+    )
+    add(
+        "medical-employer-on-behalf-sick-leave",
+        with_files(
+            "medical-employer-on-behalf-sick-leave",
+            addr("RH - Boulangeries Lefort", "rh@boulangeries-lefort.fr"),
+            "Report d'inscription de notre apprenti",
+            when(2025, 6, 3, 11, 5, 0, "+0200"),
+            t("""
+            Bonjour,
+
+            Notre apprenti, M. Enzo Dumas (NUC 2024-033102), est en arrêt maladie du 1er au
+            21 juin et ne pourra pas se présenter à l'épreuve du 12 juin. Vous trouverez ci-joint
+            son avis d'arrêt de travail.
+            Nous sollicitons le report de son inscription à la session suivante.
+
+            Cordialement,
+            Valérie Lefort
+            Boulangeries Lefort
+            """),
+            [attach("Arret de travail E. Dumas.pdf", "application/pdf", arret_dumas)],
+            "_016_mixed_LEFORT_",
+            extra=(OUTLOOK,),
+            crlf=True,
+        ),
+        deferral(
+            "medical",
+            True,
+            False,
+            "2024-033102",
+            note="The employer writes for the candidate; the reason is the candidate's illness (CRLF line endings).",
+        ),
+    )
+
+    # --- .xlsm (macro-enabled package, macros never run); mail of 20/03/2025.
+    sent = when(2025, 3, 20, 15, 3, 0)
+    org = "CARSAT Sud-Est"
+    rows = [
+        # June (due 31/03): on time.
+        R(
+            "accepted",
+            org,
+            "Retraite",
+            "BLANC",
+            "Aurélie",
+            nir("2", "88", "07", "13", "055", "142"),
+            D(1988, 7, 7),
+            "aurelie.blanc@carsat-sudest.fr",
+            "GC",
+            "1",
+            D(2025, 6, 2),
+        ),
+        # July, blocks written "Bloc 2" (one block number): on time.
+        R(
+            "accepted",
+            org,
+            "Retraite",
+            "ROCHE",
+            "Fabien",
+            nir("1", "91", "02", "83", "137", "066"),
+            D(1991, 2, 20),
+            "fabien.roche@carsat-sudest.fr",
+            "COS",
+            "Bloc 2",
+            D(2025, 7, 1),
+        ),
+        # NIR typed with a letter O instead of a zero: invalid.
+        R(
+            "invalid",
+            org,
+            "Retraite",
+            "SICARD",
+            "Lisa",
+            "2 94 O6 13 201 088 45",
+            D(1994, 6, 1),
+            "lisa.sicard@carsat-sudest.fr",
+            "GC",
+            "3",
+            D(2025, 6, 2),
+        ),
+        # June: on time.
+        R(
+            "accepted",
+            org,
+            "Retraite",
+            "MARTINI",
+            "Hugo",
+            nir("1", "85", "10", "06", "088", "230"),
+            D(1985, 10, 30),
+            "hugo.martini@carsat-sudest.fr",
+            "GC",
+            "1, 3",
+            D(2025, 6, 23),
+        ),
+    ]
+    book = xlsm([("Candidats", sheet_grid(STD_COLUMNS, rows))])
+    add(
+        "xlsm-carsat-sud-est",
+        cert_mail(
+            "xlsm-carsat-sud-est",
+            addr("Delphine Arnaud", "delphine.arnaud@carsat-sudest.fr"),
+            "Tableau de recueil CARSAT Sud-Est",
+            sent,
+            t("""
+            Bonjour,
+
+            Veuillez trouver ci-joint notre tableau de recueil (fichier avec macros de contrôle
+            interne, elles ne sont pas nécessaires pour sa lecture).
+
+            Cordialement,
+            Delphine Arnaud
+            CARSAT Sud-Est
+            """),
+            [
+                attach(
+                    "Recueil_CARSAT_SE.xlsm", "application/vnd.ms-excel.sheet.macroEnabled.12", book
+                )
+            ],
+            "_017_mixed_CSE_",
+            extra=(OUTLOOK,),
+        ),
+        returned(
+            summarise(rows, sent),
+            note=".xlsm is an accepted format; a NIR with a letter O is invalid.",
+        ),
+    )
+
+    # --- The spreadsheet travels inside a forwarded mail (message/rfc822). The inner mail
+    # is of 30/05, the forward of 02/06: the message's own Date (the forward) is judged.
+    sent = when(2025, 6, 2, 8, 55, 12, "+0200")
+    org = "CAF des Alpes-Maritimes"
+    rows = [
+        # September (due 31/05), forward of 02/06: late.
+        R(
+            "late",
+            org,
+            "Famille",
+            "ORSINI",
+            "Laura",
+            nir("2", "93", "04", "06", "088", "117"),
+            D(1993, 4, 4),
+            "laura.orsini@caf06.fr",
+            "GC",
+            "1",
+            D(2025, 9, 1),
+        ),
+        # October (due 31/05): late.
+        R(
+            "late",
+            org,
+            "Famille",
+            "GARCIA",
+            "Mickaël",
+            nir("1", "87", "08", "06", "029", "054"),
+            D(1987, 8, 12),
+            "mickael.garcia@caf06.fr",
+            "COS",
+            "2",
+            D(2025, 10, 6),
+        ),
+        # November (due 31/07): on time.
+        R(
+            "accepted",
+            org,
+            "Famille",
+            "BARTOLI",
+            "Élodie",
+            nir("2", "90", "11", "06", "088", "203"),
+            D(1990, 11, 2),
+            "elodie.bartoli@caf06.fr",
+            "GC",
+            "3",
+            D(2025, 11, 3),
+        ),
+        # December: on time.
+        R(
+            "accepted",
+            org,
+            "Famille",
+            "ROSSI",
+            "Kevin",
+            nir("1", "96", "01", "83", "050", "099"),
+            D(1996, 1, 19),
+            "kevin.rossi@caf06.fr",
+            "GC",
+            "1, 2",
+            D(2025, 12, 1),
+        ),
+        # Repeat candidate: redoublant.
+        R(
+            "redoublant",
+            org,
+            "Famille",
+            "FABRE",
+            "Nadia",
+            nir("2", "82", "05", "06", "088", "046"),
+            D(1982, 5, 5),
+            "nadia.fabre@caf06.fr",
+            "COS",
+            "1",
+            D(2025, 11, 3),
+            "Oui",
+        ),
+    ]
+    book = xlsx([("Candidats", sheet_grid(STD_COLUMNS, rows))])
+    inner = with_files(
+        "forwarded-mail-with-xlsx/inner",
+        addr("Chantal Roy", "chantal.roy@caf06.fr"),
+        "Tableau de recueil à envoyer à l'Institut 4.10",
+        when(2025, 5, 30, 17, 20, 0, "+0200"),
+        t("""
+        Bonjour Jean,
+
+        Voici le tableau de recueil complété. Peux-tu le transmettre à l'Institut 4.10 avant
+        samedi ?
+
+        Chantal
+        """),
+        [attach("Recueil CAF06.xlsx", XLSX_TYPE, book)],
+        "_018_inner_CAF06_",
+        to=addr("Jean Morel", "jean.morel@caf06.fr"),
+    )
+    add(
+        "forwarded-mail-with-xlsx",
+        eml(
+            frm=addr("Jean Morel", "jean.morel@caf06.fr"),
+            to=CERTIF,
+            subject="TR: Tableau de recueil à envoyer à l'Institut 4.10",
+            date=sent,
+            body=multi(
+                "mixed",
+                "_018_outer_CAF06_",
+                text(
+                    t("""
+                    Bonjour,
+
+                    Je vous transmets le tableau de recueil de la CAF des Alpes-Maritimes (voir le
+                    message ci-joint de ma collègue). Avec mes excuses pour ce léger retard.
+
+                    Jean Morel
+                    Directeur des ressources humaines - CAF des Alpes-Maritimes
+                    """)
+                ),
+                forwarded(inner),
+            ),
+            key="forwarded-mail-with-xlsx",
+            extra=(OUTLOOK,),
+        ),
+        returned(
+            summarise(rows, sent),
+            note="The spreadsheet is inside a forwarded message/rfc822 (it is attached). Lateness is judged on this message's own Date (02/06), not the inner one (30/05).",
+        ),
+    )
+
+    add(
+        "no-centre-no-accents-initial-surname",
+        plain_mail(
+            "no-centre-no-accents-initial-surname",
+            "mc.d.1990@laposte.net",
+            ACCUEIL,
+            "aucun centre Hautes-Alpes",
+            when(2025, 4, 3, 21, 45, 0, "+0200"),
+            t("""
+            Bonjour
+            je veux m'inscrire a l'epreuve orale d'entretien mais quand je mets mon departement
+            (05) il n'y a aucun centre qui s'affiche. C'est très pénible, pouvez vous m'aider
+            Marie-Claire D.
+            4 chemin des Alpages 05000 Gap
+            +33 (0)6 45 21 87 09
+            """),
+            charset="iso-8859-1",
+            cte="8bit",
+        ),
+        problem(
+            "no_centre_listed",
+            ("name",),
+            note="'Marie-Claire D.': the last name is an initial, so the name is incomplete. The exam label is written without accents. 8-bit ISO-8859-1 body.",
+        ),
+    )
+
+    add(
+        "payment-form-fields-style",
+        plain_mail(
+            "payment-form-fields-style",
+            addr("Marie Dupont", "marie.dupont.77@orange.fr"),
+            ACCUEIL,
+            "Paiement refusé",
+            when(2025, 9, 4, 13, 0, 55, "+0200"),
+            t("""
+            Bonjour,
+
+            J'ai reçu le mail de pré-validation hier. Le règlement par carte bancaire est refusé
+            à chaque tentative (« transaction refusée »), alors que ma carte fonctionne
+            ailleurs. Comment puis-je payer dans le délai de 72 heures ?
+
+            Nom : DUPONT
+            Prénom : Marie
+            Adresse : 11 boulevard Gambetta, 77000 Melun
+            Téléphone : 06 98 76 54 32
+            Épreuve : Certification complète
+            NUC : 2024-032210
+
+            Cordialement
+            """),
+        ),
+        problem(
+            "payment", nuc="2024-032210", note="Coordinates given as 'Nom : / Prénom :' fields."
+        ),
+    )
+
+    add(
+        "question-accessibility-latin1-8bit",
+        plain_mail(
+            "question-accessibility-latin1-8bit",
+            addr("Gilles Berthier", "gilles.berthier@orange.fr"),
+            ACCUEIL,
+            "Accessibilité des centres d'épreuves",
+            when(2025, 2, 10, 10, 30, 0),
+            t("""
+            Bonjour,
+
+            Je me déplace en fauteuil roulant. Les centres d'épreuves sont-ils accessibles aux
+            personnes à mobilité réduite, et peut-on bénéficier d'un tiers-temps ?
+
+            Merci,
+            Gilles Berthier
+            """),
+            charset="iso-8859-1",
+            cte="8bit",
+            subject_charset="iso-8859-1",
+            subject_mode="Q",
+        ),
+        other(ACCUEIL_ROLE, note="A general question (8-bit ISO-8859-1 body)."),
+    )
+
+
 # === main ===
 
 
@@ -6275,6 +6685,7 @@ def main() -> int:
     auto_replies()
     bounces()
     others()
+    more_cases()
     check_corpus()
     write_all()
     by_kind = Counter(e.kind for e in CORPUS)
