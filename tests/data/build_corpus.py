@@ -579,11 +579,11 @@ def sheet_grid(
     columns: list[tuple[str, str]],
     rows: list[R],
     *,
-    above: Grid = (),
+    above: Grid | None = None,
     blank_rows_after: tuple[int, ...] = (),
 ) -> Grid:
     """Title rows, the header row, then one line per row in the sheet's own column order."""
-    grid: Grid = [list(line) for line in above]
+    grid: Grid = [list(line) for line in above or []]
     grid.append([header for header, _ in columns])
     for index, row in enumerate(rows):
         line = []
@@ -6663,7 +6663,7 @@ def write_all() -> None:
 
 def check_corpus() -> None:
     """Corpus-wide invariants: unique Message-IDs, size budget, JSON shape."""
-    ids = Counter()
+    ids: Counter[bytes] = Counter()
     for entry in CORPUS:
         found = re.search(rb"^Message-ID: (<[^>]+>)", entry.raw, re.M)
         assert found, entry.name
