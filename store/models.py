@@ -12,6 +12,7 @@ Naming: ``message_id`` is the ``Message-ID`` header (a string, ``<id>`` form) on
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -24,12 +25,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.ext.mutable import MutableDict, MutableList
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-from store.types import LowerString, MessageIdType, UtcDateTime, utcnow
+from store.types import LowerString, MessageIdType, UtcDateTime, fold_text, utcnow
 
 # Deterministic constraint names: later migrations (SQLite batch mode included) can
 # name what they drop, and both databases get the same names.
@@ -178,6 +180,21 @@ class Case(Base, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     # Since when the case waits for someone (staff or sender); NULL once closed.
     waiting_since: datetime | None = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    # Folded ref, NUC, e-mail and name for the queue's search box; kept up to date by
+    # the ORM hooks below (plain Core UPDATEs bypass them).
+    search_text: str = Field(default="", sa_type=Text)
+
+    def refresh_search_text(self) -> None:
+        parts = [self.ref, self.nuc, self.sender_email, self.sender_name]
+        if self.nuc:
+            parts.append(re.sub(r"\D", "", self.nuc))
+        self.search_text = " | ".join(fold_text(p) for p in parts if p)
+
+
+@event.listens_for(Case, "before_insert")
+@event.listens_for(Case, "before_update")
+def _case_search_text(_mapper: Any, _conn: Any, case: Case) -> None:
+    case.refresh_search_text()
 
 
 class Message(Base, table=True):
@@ -251,6 +268,11 @@ class Reply(Base, table=True):
     attempts: int = 0
     next_attempt_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     last_error: str | None = Field(default=None, sa_type=Text)
+    # The instance that moved the row to "sending", and when: a row left in
+    # "sending" by an instance that is gone is one whose send may or may not have
+    # happened (see store.outbox.recover_sending).
+    claimed_by: str | None = Field(default=None, sa_type=String)
+    claimed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     # "bot" or the staff user's name.

@@ -9,6 +9,8 @@ column's type, queries get the same normalisation for free.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +29,17 @@ def as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def fold_text(value: str) -> str:
+    """Lower-case, accents removed, spaces collapsed: how search text is compared.
+
+    Done in Python because SQLite's ``lower()`` only folds ASCII and neither
+    database removes accents portably.
+    """
+    decomposed = unicodedata.normalize("NFKD", value)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return re.sub(r"\s+", " ", bare.casefold()).strip()
 
 
 class UtcDateTime(TypeDecorator[datetime]):

@@ -81,6 +81,19 @@ def _wait_pid_gone(pid: int, timeout: float = 10.0) -> None:
         time.sleep(0.02)
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            with open(stat, encoding="ascii", errors="replace") as handle:
+                fields = handle.read().rsplit(") ", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[1] == str(pid):
+            found.append(int(stat.split("/")[2]))
+    return found
+
+
 def make_self_signed_cert(folder: Path) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1 and localhost: (cert.pem, key.pem)."""
     from cryptography import x509
@@ -274,15 +287,23 @@ class Dovecot(_Server):
             wait_for_port(self.ssl_port)
 
     def stop(self) -> None:
-        """Stop the server (a network cut for clients) and wait until it has exited."""
+        """Stop the server and every session (a network cut for clients); wait for the end."""
         if self._pid is None:
             return
         pid, self._pid = self._pid, None
+        children = _children(pid)
         try:
             os.kill(pid, signal.SIGTERM)
         except ProcessLookupError:
             return
         _wait_pid_gone(pid)
+        # Sessions may outlive the master for a moment: end them so that clients see
+        # the cut now, as they would if the network went down.
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
+        for child in children:
+            _wait_pid_gone(child)
 
     def close(self) -> None:
         self.stop()
@@ -463,7 +484,9 @@ class SmtpSink(_Server):
                     isinstance(data, LoginPassword)
                     and users.get(data.login.decode()) == data.password.decode()
                 )
-                return AuthResult(success=ok)
+                # handled=False: aiosmtpd then answers 535 itself; with the default
+                # (handled=True) a refused client waits for a reply that never comes.
+                return AuthResult(success=ok, handled=False)
 
             kwargs.update(authenticator=authenticator, auth_require_tls=False)
         if self.tls == "starttls":
