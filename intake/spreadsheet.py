@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -143,9 +143,16 @@ def _synonym_index() -> tuple[dict[str, tuple[str, int]], dict[str, list[tuple[s
 
 _EXACT, _PREFIXES = _synonym_index()
 
+# The order in which a row's mapped cells are handed to the judge.
+FIELDS = ("organisation", "branch", "last_name", "first_name", "full_name", "nir",
+          "birth_date", "email", "cqp", "blocks", "certifiable_from", "repeat_candidate")  # fmt: skip
+_NIR, _LAST = FIELDS.index("nir"), FIELDS.index("last_name")
+_CANDIDATE_INDEXES = tuple(FIELDS.index(name) for name in CANDIDATE_FIELDS)
 
-@dataclass(frozen=True)
-class JudgedRow:
+
+class JudgedRow(NamedTuple):
+    """One candidate row and its bucket (a named tuple: thousands are made per file)."""
+
     row_number: int
     sheet: str
     bucket: Bucket
@@ -153,7 +160,7 @@ class JudgedRow:
     name: str | None
     # Normalised values when valid (dates as ISO text, blocks as a tuple of numbers),
     # otherwise the sender's text, so that staff see what was written.
-    fields: Mapping[str, Any] = field(default_factory=dict)
+    fields: Mapping[str, Any]
 
     @property
     def bucket_label(self) -> str:
@@ -257,37 +264,44 @@ def _choose_tables(workbook: Workbook) -> list[tuple[Sheet, int, dict[str, int]]
     return [(sheet, index, mapping) for _, sheet, (index, mapping) in chosen]
 
 
-def _skip_reason(row: Sequence[object], values: Mapping[str, object]) -> str | None:
+def _skip_reason(row: Sequence[object], values: Sequence[object]) -> str | None:
     """Why a row is not a candidate row (empty, total, note, example), or None."""
-    filled = [v for v in row if v is not None and (v.__class__ is not str or v.strip())]  # type: ignore[union-attr]
-    if not filled:
+    for lead in row:
+        if lead is not None and (lead.__class__ is not str or lead.strip()):  # type: ignore[attr-defined]
+            break
+    else:
         return "empty"
-    # A total or example label sits in the first cells of its row.
-    leading = [fold(v) for v in filled[:2] if isinstance(v, str)]
-    if any(text.startswith(TOTAL_WORDS) for text in leading):
+    # A total or example label leads its row.
+    if isinstance(lead, str):
+        folded = fold(lead)
+        if folded.startswith(TOTAL_WORDS):
+            return "total"
+        if folded.startswith(("exemple", "ex ")):
+            return "example"
+    nir, last = values[_NIR], values[_LAST]
+    if nir not in (None, "") and last not in (None, ""):
+        # The usual candidate row. Unless it is the header repeated further down (a
+        # second table pasted below the first): its NIR cell is a word, not digits.
+        if (
+            isinstance(nir, str)
+            and not any(c.isdigit() for c in nir)
+            and header_field(nir)
+            and header_field(last)
+        ):
+            return "repeated header"
+        return None
+    filled = [v for v in row if v is not None and (v.__class__ is not str or v.strip())]  # type: ignore[attr-defined]
+    if len(filled) > 1 and isinstance(filled[1], str) and fold(filled[1]).startswith(TOTAL_WORDS):
         return "total"
     if len(filled) == 1:
-        only = filled[0]
-        if isinstance(only, (int, float)) and not isinstance(only, bool) and abs(only) < 100_000:
+        if isinstance(lead, (int, float)) and not isinstance(lead, bool) and abs(lead) < 100_000:
             return "total"
-        if isinstance(only, str) and (only.strip().isdigit() and len(only.strip()) < 6):
+        if isinstance(lead, str) and lead.strip().isdigit() and len(lead.strip()) < 6:
             return "total"
-        if isinstance(only, str) and len(only.split()) >= 5:
+        if isinstance(lead, str) and len(lead.split()) >= 5:
             return "note"
-    if leading and leading[0].startswith(("exemple", "ex ")):
-        return "example"
-    if not any(values.get(name) not in (None, "") for name in CANDIDATE_FIELDS):
+    if not any(values[i] not in (None, "") for i in _CANDIDATE_INDEXES):
         return "no candidate"
-    # The header repeated further down (a second table pasted below the first): its
-    # NIR cell is a word, where candidates have digits.
-    nir = values.get("nir")
-    if (
-        isinstance(nir, str)
-        and not any(c.isdigit() for c in nir)
-        and header_field(nir)
-        and header_field(values.get("last_name"))
-    ):
-        return "repeated header"
     return None
 
 
@@ -348,7 +362,6 @@ def check_birth_date(raw: object) -> Checked:
     return text or None, f"date de naissance illisible (« {text} »)" if text else None
 
 
-@lru_cache(maxsize=4096, typed=True)
 def check_email(raw: object) -> Checked:
     text = text_of(raw)
     if not text or valid_email(text):
@@ -371,6 +384,8 @@ class _Judge:
         self.calendar = Calendar(config.deadline)
         self.mail_day: date | None = mail_date.date() if mail_date is not None else None
         self.seen_nirs: dict[str, tuple[str, int]] = {}
+        # Whether the sheet being judged has a Branche column.
+        self.has_branch = True
         # certifiable_from raw value -> (ISO date or text, exam month, invalid reason,
         # late reason): it depends on the calendar and the mail's day, fixed per file.
         self.sessions: dict[object, tuple[Any, str | None, str | None, str | None]] = {}
@@ -406,24 +421,23 @@ class _Judge:
         self.sessions[key] = result
         return result
 
-    def judge(
-        self, sheet: str, number: int, values: Mapping[str, object], columns: Mapping[str, int]
-    ) -> JudgedRow:
-        get = values.get
-        organisation, r_org = check_organisation(get("organisation"))
+    def judge(self, sheet: str, number: int, values: Sequence[object]) -> JudgedRow:
+        (raw_org, raw_branch, raw_last, raw_first, raw_full, raw_nir, raw_birth, raw_email,
+         raw_cqp, raw_blocks, raw_certifiable, raw_repeat) = values  # fmt: skip
+        organisation, r_org = check_organisation(raw_org)
         # A file without a Branche column is judged on the other fields (noted in the
         # problems); an empty cell in the column is a missing branch.
-        branch, r_branch = check_branch(get("branch")) if "branch" in columns else (None, None)
-        last, first = text_of(get("last_name")), text_of(get("first_name"))
-        if not (last and first) and "full_name" in columns:
-            last, first = _split_full_name(text_of(get("full_name")), last, first)
-        nir, r_nir = parse_nir(get("nir"))
-        birth, r_birth = check_birth_date(get("birth_date"))
-        email, r_email = check_email(get("email"))
-        cqp, r_cqp = check_cqp(get("cqp"))
-        blocks, r_blocks = check_blocks(get("blocks"))
-        certifiable, exam_month, r_session, late = self.session(get("certifiable_from"))
-        repeat, r_repeat = check_repeat(get("repeat_candidate"))
+        branch, r_branch = check_branch(raw_branch) if self.has_branch else (None, None)
+        last, first = text_of(raw_last), text_of(raw_first)
+        if not (last and first) and raw_full is not None:
+            last, first = _split_full_name(text_of(raw_full), last, first)
+        nir, r_nir = parse_nir(raw_nir)
+        birth, r_birth = check_birth_date(raw_birth)
+        email, r_email = check_email(raw_email)
+        cqp, r_cqp = check_cqp(raw_cqp)
+        blocks, r_blocks = check_blocks(raw_blocks)
+        certifiable, exam_month, r_session, late = self.session(raw_certifiable)
+        repeat, r_repeat = check_repeat(raw_repeat)
         r_duplicate = None
         if nir is not None and r_nir is None:
             earlier = self.seen_nirs.get(nir)
@@ -510,17 +524,18 @@ def judge_workbook(
                 name in ("last_name", "first_name") and "full_name" in columns
             ):
                 problems.append(f"feuille {sheet.name} : colonne absente ({name})")
-        items = list(columns.items())
+        judge.has_branch = "branch" in columns
+        index = [columns.get(name, -1) for name in FIELDS]
         for row, number in zip(
             sheet.rows[header_index + 1 :], sheet.row_numbers[header_index + 1 :], strict=True
         ):
             width = len(row)
-            values = {name: (row[col] if col < width else None) for name, col in items}
+            values = [row[col] if 0 <= col < width else None for col in index]
             skip = _skip_reason(row, values)
             if skip is not None:
                 skipped[skip] = skipped.get(skip, 0) + 1
                 continue
-            judged.append(judge.judge(sheet.name, number, values, columns))
+            judged.append(judge.judge(sheet.name, number, values))
     for reason, count in skipped.items():
         if reason != "empty":
             problems.append(f"{count} ligne(s) ignorée(s) : {reason}")
@@ -613,7 +628,6 @@ def nir_key(body: str) -> int:
     return 97 - int(body) % 97
 
 
-@lru_cache(maxsize=65536)
 def _parse_nir_text(text: str) -> tuple[str | None, str | None]:
     compact = _NIR_NOISE.sub("", text).upper()
     if not compact:

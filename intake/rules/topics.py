@@ -58,7 +58,8 @@ def nuc_request(ctx: Context) -> str | None:
     from intake.rules.fields import find_nuc
 
     config = ctx.config
-    if find_nuc([ctx.mail.subject, ctx.new_text], config.nuc.pattern, config.nuc.format):
+    own = [ctx.mail.subject, ctx.new_text, ctx.signature]
+    if find_nuc(own, config.nuc.pattern, config.nuc.format):
         return None
     asking = ctx.find("topic_nuc_request")
     return f"{nuc!r} + {asking!r}" if asking else None
