@@ -58,7 +58,8 @@ def print_table(results: list[dict[str, Any]]) -> None:
 
     table = Table(title="intake classify (dry run)")
     for column in ("file", "kind", "detail", "nuc", "missing", "reply"):
-        table.add_column(column, overflow="fold")
+        # Kind and template names are read whole; the rest may wrap.
+        table.add_column(column, overflow="fold", no_wrap=column in ("kind", "nuc", "reply"))
     for item in results:
         if item.get("error"):
             table.add_row(Path(item["file"]).name, "[red]error[/red]", item["error"], "", "", "")
@@ -76,4 +77,8 @@ def print_table(results: list[dict[str, Any]]) -> None:
             ", ".join(item.get("missing") or []),
             item.get("reply_template") or "-",
         )
-    Console().print(table)
+    console = Console()
+    if not console.is_terminal:
+        # Piped into a file or a log: wide enough that no name is cut.
+        console = Console(width=160)
+    console.print(table)
