@@ -18,9 +18,9 @@ import resource
 import time
 import tracemalloc
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime
-from datetime import datetime, timedelta, timezone
 
 from intake.classify import classify
 from intake.config import Config
@@ -55,8 +55,9 @@ def make_text_mails(count: int) -> list[bytes]:
         body = BODIES[i % len(BODIES)]
         if i % 3 == 0:
             msg.set_content(body)
-            msg.add_alternative(f"<html><body><p>{body.replace(chr(10), '<br>')}</p></body></html>",
-                                subtype="html")
+            msg.add_alternative(
+                f"<html><body><p>{body.replace(chr(10), '<br>')}</p></body></html>", subtype="html"
+            )
         else:
             msg.set_content(body)
         mails.append(bytes(msg))
@@ -70,9 +71,13 @@ def three_page_pdf() -> bytes:
     pdf = canvas.Canvas(buf)
     for page in range(3):
         y = 800
-        for line in ("CERTIFICAT MEDICAL", "Je soussigne, Docteur Anne Martin, certifie avoir",
-                     "examine M. Paul Martin et que son etat de sante necessite un arret",
-                     f"de travail. Page {page + 1}.", *("Texte de remplissage." for _ in range(30))):
+        for line in (
+            "CERTIFICAT MEDICAL",
+            "Je soussigne, Docteur Anne Martin, certifie avoir",
+            "examine M. Paul Martin et que son etat de sante necessite un arret",
+            f"de travail. Page {page + 1}.",
+            *("Texte de remplissage." for _ in range(30)),
+        ):
             pdf.drawString(72, y, line)
             y -= 18
         pdf.showPage()
@@ -88,7 +93,9 @@ def make_pdf_mails(count: int) -> list[bytes]:
         assert isinstance(msg, EmailMessage)
         if msg.is_multipart():
             msg.make_mixed()
-        msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=f"certificat-{i}.pdf")
+        msg.add_attachment(
+            pdf, maintype="application", subtype="pdf", filename=f"certificat-{i}.pdf"
+        )
         mails.append(bytes(msg))
     return mails
 
@@ -100,7 +107,9 @@ def stdlib(raw: bytes) -> None:
             part.get_content()
 
 
-def measure(label: str, mails: list[bytes], fn: Callable[[bytes], object], rounds: int = 3) -> float:
+def measure(
+    label: str, mails: list[bytes], fn: Callable[[bytes], object], rounds: int = 3
+) -> float:
     best = 0.0
     for _ in range(rounds):
         gc.collect()

@@ -45,8 +45,12 @@ def classify(
     result = _fields(ctx, kind, reasons)
     blocked = reply_blocked(mail, config, sent_last_24h=sent_last_24h)
     if blocked and result.reply_template is not None:
-        return _replace(result, reply_template=None, reply_blocked=blocked,
-                        reasons=(*result.reasons, Reason("reply.blocked", blocked)))
+        return _replace(
+            result,
+            reply_template=None,
+            reply_blocked=blocked,
+            reasons=(*result.reasons, Reason("reply.blocked", blocked)),
+        )
     return result
 
 
@@ -111,14 +115,17 @@ def _fields(ctx: Context, kind: Kind, reasons: list[Reason]) -> Classification:
         refund, refund_why = topics.asks_refund(ctx)
         if refund_why:
             reasons.append(refund_why)
-        missing = ("justification",) if reason in topics.REQUIRED_DOCUMENT and not justification else ()
+        missing = (
+            ("justification",) if reason in topics.REQUIRED_DOCUMENT and not justification else ()
+        )
     elif kind is Kind.SPREADSHEET_RETURN:
         sheets = [a for a in mail.files if is_spreadsheet(a)]
         if not sheets:
             missing = ("spreadsheet",)
-            seen = ", ".join(
-                f"{d.filename}={d.doc_type.value}" for d in ctx.documents
-            ) or "no attachment"
+            seen = (
+                ", ".join(f"{d.filename}={d.doc_type.value}" for d in ctx.documents)
+                or "no attachment"
+            )
             reasons.append(Reason("spreadsheet.missing", seen))
         else:
             missing = ()

@@ -24,7 +24,9 @@ app = typer.Typer(
 
 ConfigOption = Annotated[
     Path | None,
-    typer.Option("--config", "-c", help="Configuration file (default ./config.toml, else built-in defaults)."),
+    typer.Option(
+        "--config", "-c", help="Configuration file (default ./config.toml, else built-in defaults)."
+    ),
 ]
 
 
@@ -44,7 +46,9 @@ def _config(path: Path | None) -> Config:
 @app.command()
 def classify(
     files: Annotated[list[Path], typer.Argument(help=".eml files to classify")],
-    inbox: Annotated[str, typer.Option("--inbox", help="Inbox role: accueil or certification")] = "accueil",
+    inbox: Annotated[
+        str, typer.Option("--inbox", help="Inbox role: accueil or certification")
+    ] = "accueil",
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line")] = False,
     config_path: ConfigOption = None,
 ) -> None:

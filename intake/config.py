@@ -7,6 +7,7 @@ reported as ``path: problem`` lines, never as a traceback.
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import os
 import re
@@ -156,7 +157,7 @@ class RepliesConfig(_Model):
         "^abuse$",
     )
     ref_prefix: dict[Role, str] = Field(
-        default_factory=lambda: {"accueil": "UP", "certification": "CQ"}
+        default_factory=lambda: {"accueil": "UP", "certification": "CQ"}  # type: ignore[arg-type]
     )
     mycertif_address: str = "mycertifucanss@ucanss.fr"
     templates_dir: Path | None = None
@@ -179,9 +180,7 @@ class ClassifyConfig(_Model):
 
 
 class NucConfig(_Model):
-    pattern: str = (
-        r"(?<![\w-])(20\d{2})[ \t]*[-–/.]?[ \t]*(\d{3})[ \t]?(\d{3})(?![\w-])"
-    )
+    pattern: str = r"(?<![\w-])(20\d{2})[ \t]*[-–/.]?[ \t]*(\d{3})[ \t]?(\d{3})(?![\w-])"
     format: str = "{0}-{1}{2}"
 
     @field_validator("pattern")
@@ -213,8 +212,8 @@ class Deadline(_Model):
 
 
 class Jury(_Model):
-    date: date
-    cutoff: date
+    date: dt.date
+    cutoff: dt.date
 
 
 DEFAULT_EXAMS = (

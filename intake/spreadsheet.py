@@ -629,6 +629,11 @@ def nir_key(body: str) -> int:
 
 
 def _parse_nir_text(text: str) -> tuple[str | None, str | None]:
+    # Most NIRs are 15 plain digits: no clean-up needed.
+    if len(text) == 15 and text.isascii() and text.isdigit():
+        if 97 - int(text[:13]) % 97 != int(text[13:]):
+            return text, "NIR invalide (clé de contrôle incorrecte)"
+        return text, None
     compact = _NIR_NOISE.sub("", text).upper()
     if not compact:
         return None, "NIR manquant"

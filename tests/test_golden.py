@@ -16,12 +16,18 @@ import pytest
 from intake.config import Config
 from intake.dryrun import classify_file
 
-
-
 CORPUS = Path(os.environ.get("INTAKE_GOLDEN", Path(__file__).parent / "data" / "eml"))
 KEYS = (
-    "kind", "topic", "reason", "justification_present", "asks_refund", "nuc",
-    "missing", "reply_template", "spreadsheet", "failed_recipient",
+    "kind",
+    "topic",
+    "reason",
+    "justification_present",
+    "asks_refund",
+    "nuc",
+    "missing",
+    "reply_template",
+    "spreadsheet",
+    "failed_recipient",
 )
 CASES = sorted(CORPUS.rglob("*.eml"))
 

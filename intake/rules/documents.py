@@ -31,8 +31,14 @@ IMAGE_PREFIX = "image/"
 # Filename words, folded, that name a document type (when the content says nothing).
 FILENAME_HINTS: dict[DocType, tuple[str, ...]] = {
     DocType.MEDICAL_CERTIFICATE: (
-        "certificat*", "certif*", "medical", "arret*", "maladie", "hospitalis*",
-        "cerfa", "medecin",
+        "certificat*",
+        "certif*",
+        "medical",
+        "arret*",
+        "maladie",
+        "hospitalis*",
+        "cerfa",
+        "medecin",
     ),
     DocType.EMPLOYER_LETTER: ("refus*", "employeur", "conge*", "report*", "drh", "rh"),
     DocType.CONVOCATION: ("convocation*",),
@@ -77,7 +83,7 @@ def _text_type(text: str, sets: Mapping[str, PhraseSet]) -> tuple[DocType | None
         return None, ""
     head = folded[:400]
     # The document's title (its first lines) is the strongest evidence.
-    for name, doc_type in order:
+    for _, doc_type in order:
         for phrase in hits.get(doc_type, []):
             if phrase in head and phrase in _TITLES:
                 return doc_type, phrase
@@ -87,9 +93,17 @@ def _text_type(text: str, sets: Mapping[str, PhraseSet]) -> tuple[DocType | None
 
 
 _TITLES = {
-    "certificat medical", "avis d'arret de travail", "arret de travail", "ordonnance",
-    "attestation sur l'honneur", "convocation", "facture", "recu de paiement",
-    "bulletin d'hospitalisation", "declaration sur l'honneur", "carte nationale d'identite",
+    "certificat medical",
+    "avis d'arret de travail",
+    "arret de travail",
+    "ordonnance",
+    "attestation sur l'honneur",
+    "convocation",
+    "facture",
+    "recu de paiement",
+    "bulletin d'hospitalisation",
+    "declaration sur l'honneur",
+    "carte nationale d'identite",
 }
 
 
@@ -119,9 +133,7 @@ def classify_attachments(
     documents: list[Document] = []
     for attachment in mail.files:
         doc_type, needs_check = _one(attachment, sets, says_medical, says_employer)
-        documents.append(
-            Document(attachment.filename, attachment.sha256, doc_type, needs_check)
-        )
+        documents.append(Document(attachment.filename, attachment.sha256, doc_type, needs_check))
     return tuple(documents)
 
 

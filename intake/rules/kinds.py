@@ -124,13 +124,13 @@ def registration_problem(ctx: Context) -> str | None:
     if ctx.role == "certification" and not _CERTIF_UP.search(ctx.own):
         return None
     topic = specific_topic(ctx)
-    if topic is not None:
-        # Payment words alone ("combien coûte l'inscription ?") are a general question;
-        # a payment problem also says something is wrong.
-        if topic[0] is not Topic.PAYMENT or any(
-            ctx.find(name) for name in ("trouble", "double_payment", "payment_process")
-        ):
-            return f"topic {topic[0].value}: {topic[1]!r}"
+    # Payment words alone ("combien coûte l'inscription ?") are a general question; a
+    # payment problem also says something is wrong or how it is being paid.
+    if topic is not None and (
+        topic[0] is not Topic.PAYMENT
+        or any(ctx.find(name) for name in ("trouble", "double_payment", "payment_process"))
+    ):
+        return f"topic {topic[0].value}: {topic[1]!r}"
     registration = ctx.find("registration")
     trouble = ctx.find("trouble")
     if registration and trouble:
@@ -149,20 +149,48 @@ def anything_else(ctx: Context) -> str | None:
 
 KIND_RULES: tuple[KindRule, ...] = (
     KindRule("kind.other.mailing_list", Kind.OTHER, "a mailing-list post", mailing_list),
-    KindRule("kind.spreadsheet.attached", Kind.SPREADSHEET_RETURN,
-             "a spreadsheet attached to the certification inbox", spreadsheet_attached),
+    KindRule(
+        "kind.spreadsheet.attached",
+        Kind.SPREADSHEET_RETURN,
+        "a spreadsheet attached to the certification inbox",
+        spreadsheet_attached,
+    ),
     KindRule("kind.other.thanks", Kind.OTHER, "a short thank-you", thanks_only),
-    KindRule("kind.spreadsheet.named", Kind.SPREADSHEET_RETURN,
-             "the sender sends the collection spreadsheet by name", returns_named_spreadsheet),
-    KindRule("kind.problem.double_payment", Kind.PROBLEM_REPORT,
-             "a payment made twice (refund, registration kept)", double_payment),
-    KindRule("kind.deferral", Kind.DEFERRAL_REQUEST,
-             "asks to defer, cancel or be refunded", asks_deferral),
-    KindRule("kind.mycertif", Kind.MYCERTIF_ACCESS,
-             "trouble accessing or using myCertif UCANSS", mycertif_trouble),
-    KindRule("kind.spreadsheet.sent", Kind.SPREADSHEET_RETURN,
-             "the sender sends a table/file to the certification inbox", returns_some_table),
-    KindRule("kind.problem", Kind.PROBLEM_REPORT,
-             "a registration problem on Certif-UP", registration_problem),
+    KindRule(
+        "kind.spreadsheet.named",
+        Kind.SPREADSHEET_RETURN,
+        "the sender sends the collection spreadsheet by name",
+        returns_named_spreadsheet,
+    ),
+    KindRule(
+        "kind.problem.double_payment",
+        Kind.PROBLEM_REPORT,
+        "a payment made twice (refund, registration kept)",
+        double_payment,
+    ),
+    KindRule(
+        "kind.deferral",
+        Kind.DEFERRAL_REQUEST,
+        "asks to defer, cancel or be refunded",
+        asks_deferral,
+    ),
+    KindRule(
+        "kind.mycertif",
+        Kind.MYCERTIF_ACCESS,
+        "trouble accessing or using myCertif UCANSS",
+        mycertif_trouble,
+    ),
+    KindRule(
+        "kind.spreadsheet.sent",
+        Kind.SPREADSHEET_RETURN,
+        "the sender sends a table/file to the certification inbox",
+        returns_some_table,
+    ),
+    KindRule(
+        "kind.problem",
+        Kind.PROBLEM_REPORT,
+        "a registration problem on Certif-UP",
+        registration_problem,
+    ),
     KindRule("kind.other", Kind.OTHER, "anything else", anything_else),
 )

@@ -28,7 +28,9 @@ def reply_template(
         return "problem_report_incomplete" if missing else "problem_report_ack"
     if kind is Kind.DEFERRAL_REQUEST:
         if reason in ELIGIBLE:
-            return "deferral_received" if justification_present else "deferral_missing_justification"
+            return (
+                "deferral_received" if justification_present else "deferral_missing_justification"
+            )
         return "deferral_ineligible"
     if kind is Kind.SPREADSHEET_RETURN:
         if missing:

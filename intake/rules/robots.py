@@ -78,9 +78,7 @@ def _bounce_subject(mail: InboundMail, sets: Mapping[str, PhraseSet]) -> str | N
     # A human may write "message non remis ?" in a subject: a bounce also has the
     # failure wording in its body, or comes with the returned message attached.
     body = sets["bounce_body"].search(fold(mail.text[:8000]))
-    returned = any(a.is_message for a in mail.attachments) or "rfc822" in (
-        mail.top_content_type
-    )
+    returned = any(a.is_message for a in mail.attachments) or "rfc822" in (mail.top_content_type)
     if body or returned:
         return f"subject {subject!r} and {'body ' + repr(body) if body else 'returned message'}"
     return None
@@ -199,25 +197,31 @@ def _autoreply_body(mail: InboundMail, sets: Mapping[str, PhraseSet]) -> str | N
 
 BOUNCE_RULES: tuple[RobotRule, ...] = (
     RobotRule("robot.bounce.dsn", "RFC 3464 delivery status report", _dsn_report),
-    RobotRule("robot.bounce.x_failed_recipients", "X-Failed-Recipients header",
-              _failed_recipients_header),
-    RobotRule("robot.bounce.daemon_sender", "mailer-daemon/postmaster with failure wording",
-              _daemon_sender),
+    RobotRule(
+        "robot.bounce.x_failed_recipients", "X-Failed-Recipients header", _failed_recipients_header
+    ),
+    RobotRule(
+        "robot.bounce.daemon_sender",
+        "mailer-daemon/postmaster with failure wording",
+        _daemon_sender,
+    ),
     RobotRule("robot.bounce.subject", "failure subject with failure body", _bounce_subject),
 )
 
 AUTO_REPLY_RULES: tuple[RobotRule, ...] = (
-    RobotRule("robot.auto_reply.report", "read receipt or feedback report",
-              _delivery_report_other),
+    RobotRule("robot.auto_reply.report", "read receipt or feedback report", _delivery_report_other),
     RobotRule("robot.auto_reply.auto_submitted", "RFC 3834 Auto-Submitted", _auto_submitted),
     RobotRule("robot.auto_reply.null_sender", "sent with an empty reverse path", _null_sender),
     RobotRule("robot.auto_reply.vendor_header", "vendor auto-reply headers", _vendor_headers),
-    RobotRule("robot.auto_reply.suppress_header", "X-Auto-Response-Suppress on a short notice",
-              _suppress_header),
-    RobotRule("robot.auto_reply.subject", "out-of-office or acknowledgement subject",
-              _autoreply_subject),
-    RobotRule("robot.auto_reply.body", "out-of-office or acknowledgement wording",
-              _autoreply_body),
+    RobotRule(
+        "robot.auto_reply.suppress_header",
+        "X-Auto-Response-Suppress on a short notice",
+        _suppress_header,
+    ),
+    RobotRule(
+        "robot.auto_reply.subject", "out-of-office or acknowledgement subject", _autoreply_subject
+    ),
+    RobotRule("robot.auto_reply.body", "out-of-office or acknowledgement wording", _autoreply_body),
 )
 
 

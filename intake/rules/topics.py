@@ -24,14 +24,18 @@ _WEIGHED: tuple[tuple[Topic, str], ...] = (
     (Topic.PASSWORD_RESET, "topic_password_reset"),
     (Topic.PAYMENT, "topic_payment"),
 )
-_WEAK_NO_CENTRE = {"code departement", "code du departement", "numero de departement",
-                   "mon departement", "dans mon departement", "le departement"}
+_WEAK_NO_CENTRE = {
+    "code departement",
+    "code du departement",
+    "numero de departement",
+    "mon departement",
+    "dans mon departement",
+    "le departement",
+}
 
 
 # A year before 2022 next to registration words: such candidates follow procedure A.
-_EARLY_YEAR = re.compile(
-    r"(?<!\d)(?:20[01]\d|202[01])(?!\d)"
-)
+_EARLY_YEAR = re.compile(r"(?<!\d)(?:20[01]\d|202[01])(?!\d)")
 _EARLY_CONTEXT = re.compile(r"inscri|session|epreuve|examen|passe|candidat|nuc")
 _BIRTH = re.compile(r"\bnee? (?:le|en)\b|naissance|\bage\b")
 

@@ -48,12 +48,18 @@ def test_minimal_file_gets_defaults(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('[[mailbox]]\nrole = "accueil"\naddress = "a@b.fr"\nhost = "h"\nport = 99999\n'
-         'username = "u"\npassword_env = "P"\n', "mailbox[0].port"),
+        (
+            '[[mailbox]]\nrole = "accueil"\naddress = "a@b.fr"\nhost = "h"\nport = 99999\n'
+            'username = "u"\npassword_env = "P"\n',
+            "mailbox[0].port",
+        ),
         ('[[mailbox]]\nrole = "guichet"\naddress = "a@b.fr"\nmaildir = "m"\n', "mailbox[0].role"),
-        ('[replies]\nmax_per_day = 3\n', "replies.max_per_day: unknown key"),
-        ('[[mailbox]]\nrole = "accueil"\naddress = "a@b.fr"\nhost = "imap.example.org"\n'
-         'security = "none"\nusername = "u"\npassword_env = "P"\n', "loopback only"),
+        ("[replies]\nmax_per_day = 3\n", "replies.max_per_day: unknown key"),
+        (
+            '[[mailbox]]\nrole = "accueil"\naddress = "a@b.fr"\nhost = "imap.example.org"\n'
+            'security = "none"\nusername = "u"\npassword_env = "P"\n',
+            "loopback only",
+        ),
         ('[keywords]\nmedicale = ["x"]\n', "unknown keyword list"),
         ('[[deadline]]\nmonths = ["2025-13"]\ndue = "closed"\n', "YYYY-MM"),
         ("[store\n", "not valid TOML"),

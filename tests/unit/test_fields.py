@@ -57,8 +57,15 @@ def test_nuc_follows_the_configured_pattern() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["06 12 34 56 78", "06.12.34.56.78", "0612345678", "+33 6 12 34 56 78",
-     "+33 (0)1 45 67 89 10", "0033 6 12 34 56 78", "+32 475 12 34 56"],
+    [
+        "06 12 34 56 78",
+        "06.12.34.56.78",
+        "0612345678",
+        "+33 6 12 34 56 78",
+        "+33 (0)1 45 67 89 10",
+        "0033 6 12 34 56 78",
+        "+32 475 12 34 56",
+    ],
 )
 def test_phone_numbers(text: str) -> None:
     assert find_phone(f"Tél : {text}\n") is not None

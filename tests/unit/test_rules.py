@@ -11,7 +11,9 @@ from intake.config import Config, parse_config
 from parsers.types import InboundMail
 
 
-def mail(body: str, subject: str = "Demande", headers: str = "", sender: str = "a@example.fr") -> InboundMail:
+def mail(
+    body: str, subject: str = "Demande", headers: str = "", sender: str = "a@example.fr"
+) -> InboundMail:
     raw = (
         f"From: Candidat <{sender}>\r\nTo: accueil@union-prof.asso.fr\r\n"
         f"Subject: {subject}\r\nDate: Mon, 3 Mar 2025 10:00:00 +0100\r\n{headers}"
