@@ -24,8 +24,8 @@ import re
 import tempfile
 import zipfile
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Literal
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Literal, cast
 from xml.parsers import expat
 
 from parsers.csvsniff import looks_like_text, read_csv
@@ -289,8 +289,9 @@ def _check_ods_extent(xml: bytes, max_cells: int) -> None:
         raise _Refused("corrupt", f"malformed repeat count in content.xml: {exc}") from None
 
 
-# Calamine gives times of day and durations too; our cells carry them as text.
-_AS_TEXT = (time, timedelta)
+# Calamine gives empty cells as "" (our None), and times of day and durations, which
+# our cells carry as text; the other types pass through.
+_KEPT = frozenset({float, int, bool, datetime, date})
 
 
 def _open_calamine(data: bytes, fmt: Format) -> python_calamine.CalamineWorkbook:
@@ -357,12 +358,23 @@ def _read_calamine(data: bytes, fmt: Format, *, max_rows: int, max_cells: int) -
         pad = (None,) * first_col
         rows = tuple(
             pad
-            + tuple([None if v == "" else (str(v) if isinstance(v, _AS_TEXT) else v) for v in row])
+            + tuple(
+                [
+                    (v or None) if v.__class__ is str else v if v.__class__ in _KEPT else str(v)
+                    for v in row
+                ]
+            )
             for row in sheet.to_python(skip_empty_area=True, nrows=height)
         )
         numbers = tuple(range(first_row + 1, first_row + 1 + len(rows)))
         sheets.append(
-            Sheet(name=name, rows=rows, row_numbers=numbers, visible=visibility.get(name, True))
+            Sheet(
+                name=name,
+                # The comprehension above turned times and durations into text.
+                rows=cast(tuple[tuple[CellValue, ...], ...], rows),
+                row_numbers=numbers,
+                visible=visibility.get(name, True),
+            )
         )
     if failed and not any(sheet.rows for sheet in sheets):
         raise _Refused("corrupt", "; ".join(problems))
