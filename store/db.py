@@ -24,7 +24,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.orm import Session
+from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

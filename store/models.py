@@ -178,8 +178,9 @@ class Case(Base, table=True):
     assigned_to: str | None = Field(default=None, sa_type=String)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
-    # Since when the case waits for someone (staff or sender); NULL once closed.
-    waiting_since: datetime | None = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    # Since when the case waits for someone (staff or sender); NULL once closed. An
+    # open case stored without it waits since its creation (the insert hook below).
+    waiting_since: datetime | None = Field(default=None, sa_type=UtcDateTime)
     # Folded ref, NUC, e-mail and name for the queue's search box; kept up to date by
     # the ORM hooks below (plain Core UPDATEs bypass them).
     search_text: str = Field(default="", sa_type=Text)
@@ -192,8 +193,14 @@ class Case(Base, table=True):
 
 
 @event.listens_for(Case, "before_insert")
+def _case_insert(_mapper: Any, _conn: Any, case: Case) -> None:
+    if case.waiting_since is None and case.status in OPEN_STATUSES:
+        case.waiting_since = case.created_at
+    case.refresh_search_text()
+
+
 @event.listens_for(Case, "before_update")
-def _case_search_text(_mapper: Any, _conn: Any, case: Case) -> None:
+def _case_update(_mapper: Any, _conn: Any, case: Case) -> None:
     case.refresh_search_text()
 
 
