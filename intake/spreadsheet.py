@@ -39,7 +39,9 @@ HEADERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("organisme",),
         ("organisme employeur", "nom de l organisme", "nom organisme", "organisation",
          "organisme de securite sociale", "caisse", "nom de la caisse", "employeur",
-         "structure", "raison sociale"),
+         "structure", "raison sociale", "nom de la structure", "nom de l organisation",
+         "nom de l employeur", "organisme de rattachement", "caisse de rattachement",
+         "organisme d appartenance"),
     ),
     "branch": (("branche",), ("branche de legislation", "branche legislation")),
     "last_name": (
@@ -60,6 +62,9 @@ HEADERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
          "nss", "numero insee", "n insee", "nir cle", "nir avec cle", "n de securite sociale cle",
          "numero de securite sociale cle", "securite sociale", "n immatriculation"),
     ),
+    # The NIR's key in a column of its own, beside a 13-digit NIR.
+    "nir_key": ((), ("cle", "cle nir", "cle ss", "cle secu", "cle de securite sociale",
+                     "cle securite sociale", "cle du nir", "cle nss")),
     "birth_date": (
         ("date de naissance",),
         ("date naissance", "ne le", "nee le", "ne e le", "naissance",
@@ -102,13 +107,13 @@ REQUIRED = ("organisation", "branch", "last_name", "first_name", "nir", "cqp", "
 # alone are often pre-filled down a template.
 CANDIDATE_FIELDS = ("last_name", "first_name", "full_name", "nir", "birth_date", "email",
                     "blocks", "certifiable_from")
-BRANCHES = {"famille": "Famille", "recouvrement": "Recouvrement", "retraite": "Retraite"}
-CQPS = {"gc": "GC", "cos": "COS", "gestionnaire conseil": "GC",
+BRANCHES = {"famille": "Famille", "recouvrement": "Recouvrement", "retraite": "Retraite",
+            "vieillesse": "Retraite", "assurance retraite": "Retraite"}
+CQPS = {"gc": "GC", "cos": "COS", "g c": "GC", "c o s": "COS", "gestionnaire conseil": "GC",
         "conseiller offre de service": "COS", "conseiller offre de services": "COS"}
 MALADIE_CQPS = ("gcam", "csam", "startech", "smpro", "dns", "dam", "maladie")
 MALADIE_REASON = "branche maladie: myCertif"
-TOTAL_WORDS = ("total", "sous total", "nombre de candidats", "nb de candidats", "nb candidats",
-               "nombre total", "effectif")
+TOTAL_WORDS = ("total", "sous total", "nombre ", "nb ", "effectif")
 # Sheets with these words in their name hold instructions or examples, not the data.
 NOT_DATA_SHEETS = ("exemple", "instruction", "notice", "consigne", "mode d emploi", "aide",
                    "modele", "liste", "parametre", "lisez moi", "read me")
@@ -144,7 +149,7 @@ def _synonym_index() -> tuple[dict[str, tuple[str, int]], dict[str, list[tuple[s
 _EXACT, _PREFIXES = _synonym_index()
 
 # The order in which a row's mapped cells are handed to the judge.
-FIELDS = ("organisation", "branch", "last_name", "first_name", "full_name", "nir",
+FIELDS = ("organisation", "branch", "last_name", "first_name", "full_name", "nir", "nir_key",
           "birth_date", "email", "cqp", "blocks", "certifiable_from", "repeat_candidate")  # fmt: skip
 _NIR, _LAST = FIELDS.index("nir"), FIELDS.index("last_name")
 _CANDIDATE_INDEXES = tuple(FIELDS.index(name) for name in CANDIDATE_FIELDS)
@@ -320,7 +325,7 @@ def check_organisation(raw: object) -> Checked:
 @lru_cache(maxsize=1024, typed=True)
 def check_branch(raw: object) -> Checked:
     text = text_of(raw)
-    branch = BRANCHES.get(fold(text))
+    branch = BRANCHES.get(fold(text).removeprefix("branche "))
     if branch is not None:
         return branch, None
     if not text:
@@ -422,8 +427,8 @@ class _Judge:
         return result
 
     def judge(self, sheet: str, number: int, values: Sequence[object]) -> JudgedRow:
-        (raw_org, raw_branch, raw_last, raw_first, raw_full, raw_nir, raw_birth, raw_email,
-         raw_cqp, raw_blocks, raw_certifiable, raw_repeat) = values  # fmt: skip
+        (raw_org, raw_branch, raw_last, raw_first, raw_full, raw_nir, raw_key, raw_birth,
+         raw_email, raw_cqp, raw_blocks, raw_certifiable, raw_repeat) = values  # fmt: skip
         organisation, r_org = check_organisation(raw_org)
         # A file without a Branche column is judged on the other fields (noted in the
         # problems); an empty cell in the column is a missing branch.
@@ -431,6 +436,8 @@ class _Judge:
         last, first = text_of(raw_last), text_of(raw_first)
         if not (last and first) and raw_full is not None:
             last, first = _split_full_name(text_of(raw_full), last, first)
+        if raw_key is not None:
+            raw_nir = _with_key(raw_nir, raw_key)
         nir, r_nir = parse_nir(raw_nir)
         birth, r_birth = check_birth_date(raw_birth)
         email, r_email = check_email(raw_email)
@@ -486,6 +493,15 @@ class _Judge:
         else:
             bucket, reason = "accepted", None
         return JudgedRow(number, sheet, bucket, reason, name, fields)
+
+
+def _with_key(nir: object, key: object) -> object:
+    """A 13-character NIR followed by the key from its own column."""
+    body = text_of(nir).replace(" ", "")
+    digits = text_of(key).replace(" ", "")
+    if len(body) == 13 and digits.isdigit() and len(digits) <= 2:
+        return f"{body}{int(digits):02d}"
+    return nir
 
 
 def _split_full_name(full: str, last: str, first: str) -> tuple[str, str]:
@@ -617,7 +633,8 @@ def text_of(value: object) -> str:
 
 
 _NIR_SHAPE = re.compile(r"[0-9]{5}(?:[0-9]{2}|2A|2B)[0-9]{6}")
-_NIR_NOISE = re.compile(r"[\s.\-_/]+")
+# Separators people type inside a NIR, and the apostrophe that forces text in Excel.
+_NIR_NOISE = re.compile(r"[\s.\-_/']+")
 
 
 def nir_key(body: str) -> int:
@@ -678,7 +695,7 @@ MONTHS = ("janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout
 MONTH_NAMES = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
                "septembre", "octobre", "novembre", "décembre")
 # fmt: on
-_WORDY = re.compile(r"(?:le )?(?:(\d{1,2})(?: er)? )?(" + "|".join(MONTHS) + r") (\d{4})")
+_WORDY = re.compile(r"(?:le )?(?:(\d{1,2})(?:er)? )?(" + "|".join(MONTHS) + r") (\d{4})")
 
 
 def _safe_date(year: int, month: int, day: int) -> date | None:
@@ -803,9 +820,12 @@ def parse_blocks(value: object) -> tuple[int, ...]:
     if isinstance(value, bool) or value is None:
         return ()
     if isinstance(value, (int, float)):
-        return (int(value),) if float(value).is_integer() and 1 <= value <= 20 else ()
+        if float(value).is_integer():
+            return (int(value),) if 1 <= value <= 20 else ()
+        # "1,2" typed in a French Excel becomes the number 1.2: blocks 1 and 2.
+        return _parse_blocks_text(str(value).replace(".", ","))
     if isinstance(value, str):
-        return _parse_blocks_text(value)
+        return _parse_blocks_text(re.sub(r"(\d)[.,]0\b", r"\1", value))
     return ()
 
 
@@ -822,10 +842,12 @@ def parse_repeat(value: object) -> bool | None:
     if isinstance(value, (int, float)):
         return True if value == 1 else False if value == 0 else None
     folded = fold(str(value))
-    if folded in REPEAT_YES:
-        return True
-    if folded in REPEAT_NO:
-        return False
+    # "Oui (2e passage)", "non redoublant": the first word answers.
+    for answer in (folded, folded.split(" ", 1)[0]):
+        if answer in REPEAT_YES:
+            return True
+        if answer in REPEAT_NO:
+            return False
     return None
 
 

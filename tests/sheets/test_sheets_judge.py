@@ -530,3 +530,58 @@ def test_protected_file_error() -> None:
     judgement = judge_spreadsheet(bytes(data), "recueil.xls", MARCH_1, CONFIG)
     assert judgement.summary.error == "fichier protégé par mot de passe"
     assert judgement.summary.to_json()["error"] == "fichier protégé par mot de passe"
+
+
+def test_a_key_in_its_own_column_completes_the_nir() -> None:
+    header = [*HEADER[:5], "Clé", *HEADER[5:]]
+    nir = nir_for(8)
+    good = candidate(0, nir=nir[:13])
+    good.insert(5, nir[13:])
+    bad = candidate(1, nir=nir_for(9)[:13])
+    bad.insert(5, f"{(int(nir_for(9)[13:]) + 1) % 100:02d}")
+    judged = by_row(judge([header, good, bad]))
+    assert judged[2].bucket == "accepted", judged[2].reason
+    assert judged[2].fields["nir"] == nir
+    assert judged[3].reason == "NIR invalide (clé de contrôle incorrecte)"
+
+
+def test_a_header_over_two_rows_with_vertically_merged_cells() -> None:
+    top = ["Organisme", "Branche", "Candidat", None, None, None, None, "Formation"]
+    bottom = [None, None, "Nom", "Prénom", "NIR", "Date de naissance", "Email", "CQP", "Bloc(s)"]
+    bottom += ["Certifiable à partir du", "Redoublant"]
+    judgement = judge([["Recueil 2025"], top, bottom, candidate(0), candidate(1)])
+    assert judgement.header_row == 3
+    assert judgement.columns["organisation"] == 0
+    assert judgement.columns["branch"] == 1
+    assert judgement.summary.accepted == 2
+
+
+@pytest.mark.parametrize(
+    ("index", "value", "field", "expected"),
+    [
+        (4, "'" + nir_for(2), "nir", nir_for(2)),
+        (9, "1er juin 2025", "exam_month", "2025-06"),
+        (9, "15 juin 2025", "exam_month", "2025-06"),
+        (8, 1.2, "blocks", (1, 2)),
+        (8, "2.0", "blocks", (2,)),
+        (10, "Non redoublant", "repeat_candidate", False),
+        (1, "Branche Famille", "branch", "Famille"),
+        (1, "Vieillesse", "branch", "Retraite"),
+        (7, "G.C.", "cqp", "GC"),
+    ],
+)
+def test_messy_values_staff_would_accept(index: int, value: Any, field: str, expected: Any) -> None:
+    row = candidate(2)
+    row[index] = value
+    judged = one(row)
+    assert judged.bucket == "accepted", judged.reason
+    assert judged.fields[field] == expected
+
+
+def test_pre_numbered_template_rows_and_count_lines_are_not_candidates() -> None:
+    header = ["N°", *HEADER]
+    rows = [header, [1, *candidate(0)], [2, *candidate(1)], [3], [4], [5]]
+    rows.append([None, "Nombre de candidats : 2"])
+    judgement = judge(rows)
+    assert judgement.summary.rows == 2
+    assert judgement.summary.accepted == 2
