@@ -651,6 +651,9 @@ def _parse_nir_text(text: str) -> tuple[str | None, str | None]:
         if 97 - int(text[:13]) % 97 != int(text[13:]):
             return text, "NIR invalide (clé de contrôle incorrecte)"
         return text, None
+    # A number written out by a program: "185057800608436.0".
+    if text.endswith(".0") and text[:-2].isdigit():
+        text = text[:-2]
     compact = _NIR_NOISE.sub("", text).upper()
     if not compact:
         return None, "NIR manquant"

@@ -167,7 +167,7 @@ _LABELLED = re.compile(
     re.IGNORECASE,
 )
 _INTRO = re.compile(
-    r"(?:je m'appelle|je me nomme|mon nom est|moi c'est|je suis (?:madame|monsieur|mme|m\.)|"
+    r"(?:je m'appelle|je me nomme|mon nom est|moi c'est|je suis(?: (?:madame|monsieur|mme|m\.))?|"
     r"pour (?:mon fils|ma fille|mon epoux|mon époux|mon mari|ma femme|mon épouse|"
     r"notre salari[ée]e?|notre collaborat(?:eur|rice)|notre agent|le candidat|la candidate)|"
     r"(?:candidat|candidate|salari[ée]e?|collaborat(?:eur|rice)|agent)\s*:?)[\s,:]+"
@@ -371,11 +371,48 @@ def find_name(new_text: str, signature: str) -> str | None:
     for line in [*lines, *reversed(tail)]:
         line = re.sub(r"^(?:--\s*|cordialement,?\s*|bien cordialement,?\s*)", "", line, flags=re.I)
         # "Bruno Lefebvre, 10 rue Jean Moulin ..." : the name is the first segment.
-        before_digits = re.split(r"\d", line, maxsplit=1)[0]
-        for candidate in (line, line.split(",")[0], line.split(" - ")[0], before_digits):
+        for candidate in _segments(line):
             if _is_name(candidate):
                 return _clean(candidate)
+    # People writing from a phone often sign in lower case ("marie dupont"): accepted
+    # only on the sign-off line itself, and only when no word is a common word.
+    last = lines[:1] + tail[-1:]
+    for line in last:
+        for candidate in _segments(line):
+            if _lowercase_name(candidate):
+                return _clean(candidate).title()
     return None
+
+
+_SEPARATORS = re.compile(r"\s[-–—|/•·]\s|,|\t")
+
+
+def _segments(line: str) -> list[str]:
+    """The line, and its first segment before a separator or a digit:
+    "Bruno Lefebvre, 10 rue ...", "Marie Dupont – 06 12 ..."."""
+    first = _SEPARATORS.split(line, maxsplit=1)[0]
+    before_digits = re.split(r"\d", line, maxsplit=1)[0]
+    return [line, first, before_digits]
+
+
+_COMMON = {
+    "le", "la", "les", "de", "des", "du", "un", "une", "et", "en", "au", "aux", "pour",
+    "par", "mon", "ma", "mes", "je", "vous", "nous", "il", "elle", "est", "pas", "ne",
+    "merci", "cordialement", "bonne", "bon", "journee", "soiree", "bien", "svp", "stp",
+    "avance", "salut", "bisous", "bises", "amicalement", "sincerement", "reponse",
+    "attente", "votre", "vos", "tres", "encore", "aide", "aidez", "moi", "urgent",
+    "merci,", "slt", "bjr", "cdt", "cdlt", "mdr", "ok", "oui", "non", "a", "plus",
+    "bientot", "rapide", "ps", "tel", "mail", "envoye", "depuis", "iphone", "android",
+}
+
+
+def _lowercase_name(candidate: str) -> bool:
+    words = candidate.strip(" ,.;:").split()
+    if not 2 <= len(words) <= 3:
+        return False
+    if not all(re.fullmatch(r"[a-zà-öø-ÿ]{2,}(?:[-'][a-zà-öø-ÿ]{2,})*", w) for w in words):
+        return False
+    return not any(fold(w) in _COMMON or fold(w) in _NOT_NAME for w in words)
 
 
 def has_initial_only_name(new_text: str, signature: str) -> bool:

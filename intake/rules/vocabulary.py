@@ -394,7 +394,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     "deferral": (
         "anul*",
         "rembour*",
-        "cancel*",
+        "cancel (my|the) (registration|exam|enrolment|enrollment|inscription)",
         "postpone",
         "defer",
         "deferral",
@@ -1054,7 +1054,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "reimburs*",
         "anul*",
         "rembour*",
-        "cancel*",
+        "cancel (my|the) (registration|exam|enrolment|enrollment|inscription)",
         "rembours*",
         "annuler",
         "annulation",

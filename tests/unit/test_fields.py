@@ -144,3 +144,20 @@ def test_no_full_name(new_text: str, signature: str) -> None:
 
 def test_initial_is_not_a_first_name() -> None:
     assert has_initial_only_name("Merci\nJ. Dupont", "")
+
+
+@pytest.mark.parametrize(
+    ("new_text", "signature", "expected"),
+    [
+        ("merci\nmarie dupont", "", "Marie Dupont"),
+        ("Bonjour, je suis Marie Dupont et je cherche", "", "Marie Dupont"),
+        ("x", "Sophie Martin – 06 12 34 56 78", "Sophie Martin"),
+    ],
+)
+def test_names_in_looser_signatures(new_text: str, signature: str, expected: str) -> None:
+    assert find_name(new_text, signature) == expected
+
+
+@pytest.mark.parametrize("new_text", ["merci\nbonne journee", "Je suis malade", "slt\nca marche pa"])
+def test_common_words_are_not_names(new_text: str) -> None:
+    assert find_name(new_text, "") is None
