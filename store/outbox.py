@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from store.lock import InstanceLock, instance_lock, lock_is_free
 from store.models import Reply, ReplyState
@@ -63,10 +63,10 @@ def claim_replies(
     stmt = (
         select(Reply)
         .where(
-            Reply.state.in_(CLAIMABLE),  # type: ignore[attr-defined]
-            or_(Reply.next_attempt_at.is_(None), Reply.next_attempt_at <= now),  # type: ignore[union-attr,operator]
+            col(Reply.state).in_(CLAIMABLE),
+            or_(col(Reply.next_attempt_at).is_(None), col(Reply.next_attempt_at) <= now),
         )
-        .order_by(Reply.id)  # type: ignore[arg-type]
+        .order_by(col(Reply.id))
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
@@ -96,7 +96,7 @@ def recover_sending(
     (SQLite, or a single PostgreSQL instance).
     """
     now = now or utcnow()
-    stmt = select(Reply).where(Reply.state == ReplyState.SENDING).order_by(Reply.id)  # type: ignore[arg-type]
+    stmt = select(Reply).where(Reply.state == ReplyState.SENDING).order_by(col(Reply.id))
     if session.get_bind().dialect.name == "postgresql":
         # A row being marked sent right now is locked by its live sender: skip it.
         stmt = stmt.with_for_update(skip_locked=True)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from store.models import Case, Message, Receipt, ReceiptStatus, Reply, ReplyState
 from store.types import normalize_message_id, split_message_ids, utcnow
@@ -54,16 +54,16 @@ def find_case_by_message_ids(session: Session, message_ids: Sequence[str]) -> Ca
         return None
     found: dict[str, int] = {}
     for message_id, case_id in session.exec(
-        select(Reply.message_id, Reply.case_id).where(Reply.message_id.in_(wanted))  # type: ignore[attr-defined]
+        select(Reply.message_id, Reply.case_id).where(col(Reply.message_id).in_(wanted))
     ).all():
         found.setdefault(message_id, case_id)
-    for message_id, case_id in session.exec(
+    for theirs, their_case in session.exec(
         select(Message.message_id, Message.case_id)
-        .where(Message.message_id.in_(wanted), Message.case_id.is_not(None))  # type: ignore[union-attr]
-        .order_by(Message.id)  # type: ignore[arg-type]
+        .where(col(Message.message_id).in_(wanted), col(Message.case_id).is_not(None))
+        .order_by(col(Message.id))
     ).all():
-        if message_id is not None and case_id is not None:
-            found.setdefault(message_id, case_id)
+        if theirs is not None and their_case is not None:
+            found.setdefault(theirs, their_case)
     for message_id in wanted:
         if message_id in found:
             return session.get(Case, found[message_id])
@@ -100,10 +100,10 @@ def pending_actions(session: Session, mailbox: str) -> list[Receipt]:
         select(Receipt)
         .where(
             Receipt.mailbox == mailbox,
-            Receipt.action.is_not(None),  # type: ignore[union-attr]
-            Receipt.action_done_at.is_(None),  # type: ignore[union-attr]
+            col(Receipt.action).is_not(None),
+            col(Receipt.action_done_at).is_(None),
         )
-        .order_by(Receipt.uidvalidity, Receipt.uid, Receipt.id)  # type: ignore[arg-type]
+        .order_by(col(Receipt.uidvalidity), col(Receipt.uid), col(Receipt.id))
     )
     return list(session.exec(stmt).all())
 
@@ -117,7 +117,7 @@ def receipts_to_retry(session: Session, mailbox: str, max_attempts: int) -> list
             Receipt.status == ReceiptStatus.ERROR,
             Receipt.attempts < max_attempts,
         )
-        .order_by(Receipt.id)  # type: ignore[arg-type]
+        .order_by(col(Receipt.id))
     )
     return list(session.exec(stmt).all())
 
@@ -133,7 +133,7 @@ def known_uids(session: Session, mailbox: str, uidvalidity: int, uids: Iterable[
             select(Receipt.uid).where(
                 Receipt.mailbox == mailbox,
                 Receipt.uidvalidity == uidvalidity,
-                Receipt.uid.in_(chunk),  # type: ignore[union-attr]
+                col(Receipt.uid).in_(chunk),
             )
         ).all()
         known.update(int(uid) for uid in rows if uid is not None)
@@ -158,7 +158,7 @@ def find_received(
         stmt = select(Message).where(column == value, Message.direction == "in")
         if mailbox is not None:
             stmt = stmt.where(Message.mailbox == mailbox)
-        found = session.exec(stmt.order_by(Message.id).limit(1)).first()  # type: ignore[arg-type]
+        found = session.exec(stmt.order_by(col(Message.id)).limit(1)).first()
         if found is not None:
             return found
     return None
@@ -176,7 +176,7 @@ def count_recent_replies(
     stmt = select(func.count()).where(
         Reply.to_addr == address,
         Reply.created_at >= since,
-        Reply.state.in_(COUNTED_REPLY_STATES),  # type: ignore[attr-defined]
+        col(Reply.state).in_(COUNTED_REPLY_STATES),
     )
     return int(session.exec(stmt).one())
 
@@ -191,7 +191,9 @@ def reply_by_message_id(session: Session, message_id: str) -> Reply | None:
 def case_messages(session: Session, case_id: int) -> list[Message]:
     """The stored messages of a case, oldest first."""
     stmt = (
-        select(Message).where(Message.case_id == case_id).order_by(Message.created_at, Message.id)  # type: ignore[arg-type]
+        select(Message)
+        .where(Message.case_id == case_id)
+        .order_by(col(Message.created_at), col(Message.id))
     )
     return list(session.exec(stmt).all())
 
@@ -199,6 +201,6 @@ def case_messages(session: Session, case_id: int) -> list[Message]:
 def case_replies(session: Session, case_id: int) -> list[Reply]:
     """The replies of a case (every state), oldest first."""
     stmt = (
-        select(Reply).where(Reply.case_id == case_id).order_by(Reply.created_at, Reply.id)  # type: ignore[arg-type]
+        select(Reply).where(Reply.case_id == case_id).order_by(col(Reply.created_at), col(Reply.id))
     )
     return list(session.exec(stmt).all())

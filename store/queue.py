@@ -17,7 +17,8 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
 
 from store.models import Case, Message, SpreadsheetRow
 from store.types import fold_text, utcnow
@@ -49,7 +50,7 @@ def _search_condition(search: str) -> Any:
     # A NUC typed with spaces or without its dash: compare its digits.
     if re.fullmatch(r"[\d\s\-./]+", term) and sum(ch.isdigit() for ch in term) >= 4:
         term = re.sub(r"\D", "", term)
-    return Case.search_text.like(_like_term(term), escape="\\")  # type: ignore[attr-defined]
+    return col(Case.search_text).like(_like_term(term), escape="\\")
 
 
 def queue(
@@ -85,14 +86,14 @@ def queue(
         conditions.append(Case.kind == kind)
     if assigned_to is not None:
         conditions.append(
-            Case.assigned_to.is_(None)  # type: ignore[union-attr]
+            col(Case.assigned_to).is_(None)
             if assigned_to == UNASSIGNED
             else Case.assigned_to == assigned_to
         )
     if min_age is not None:
-        conditions.append(Case.waiting_since <= now - min_age)  # type: ignore[operator]
+        conditions.append(col(Case.waiting_since) <= now - min_age)
     if max_age is not None:
-        conditions.append(Case.waiting_since >= now - max_age)  # type: ignore[operator]
+        conditions.append(col(Case.waiting_since) >= now - max_age)
     if search and search.strip():
         conditions.append(_search_condition(search))
 
@@ -104,14 +105,14 @@ def queue(
     }
     if status is not None:
         statuses = [status] if isinstance(status, str) else list(status)
-        conditions.append(Case.status.in_(statuses))  # type: ignore[attr-defined]
+        conditions.append(col(Case.status).in_(statuses))
         total = sum(counts.get(s, 0) for s in set(statuses))
     else:
         total = sum(counts.values())
     stmt = (
         select(Case)
         .where(*conditions)
-        .order_by(Case.waiting_since.asc().nulls_last(), Case.id)  # type: ignore[union-attr,arg-type]
+        .order_by(col(Case.waiting_since).asc().nulls_last(), col(Case.id))
         .offset((page - 1) * per_page)
         .limit(per_page)
     )
@@ -158,22 +159,18 @@ def spreadsheet_returns(
     session: Session, months: Sequence[str] | None = None
 ) -> list[OrganisationReturn]:
     """Per organisation and exam month: rows per bucket and the cases they came in."""
-    stmt = select(
-        SpreadsheetRow.organisation,
-        SpreadsheetRow.exam_month,
-        SpreadsheetRow.bucket,
-        SpreadsheetRow.case_id,
-        func.count(),
-    ).group_by(
-        SpreadsheetRow.organisation,
-        SpreadsheetRow.exam_month,
-        SpreadsheetRow.bucket,
-        SpreadsheetRow.case_id,
+    # SQLAlchemy's select: SQLModel's typed select takes at most four columns.
+    keys = (
+        col(SpreadsheetRow.organisation),
+        col(SpreadsheetRow.exam_month),
+        col(SpreadsheetRow.bucket),
+        col(SpreadsheetRow.case_id),
     )
+    stmt = sa_select(*keys, func.count()).group_by(*keys)
     if months is not None:
-        stmt = stmt.where(SpreadsheetRow.exam_month.in_(list(months)))  # type: ignore[union-attr]
+        stmt = stmt.where(col(SpreadsheetRow.exam_month).in_(list(months)))
     found: dict[tuple[str, str | None], OrganisationReturn] = {}
-    for organisation, month, bucket, case_id, number in session.exec(stmt).all():
+    for organisation, month, bucket, case_id, number in session.execute(stmt).all():
         name = organisation or "?"
         entry = found.setdefault((name, month), OrganisationReturn(name, month))
         entry.buckets[bucket] += int(number)
@@ -189,13 +186,13 @@ def rows_for_exam_month(
         select(SpreadsheetRow)
         .where(
             SpreadsheetRow.exam_month == month,
-            SpreadsheetRow.bucket.in_(list(buckets)),  # type: ignore[attr-defined]
+            col(SpreadsheetRow.bucket).in_(list(buckets)),
         )
         .order_by(
-            SpreadsheetRow.organisation,
-            SpreadsheetRow.last_name,
-            SpreadsheetRow.first_name,
-            SpreadsheetRow.id,
-        )  # type: ignore[arg-type]
+            col(SpreadsheetRow.organisation),
+            col(SpreadsheetRow.last_name),
+            col(SpreadsheetRow.first_name),
+            col(SpreadsheetRow.id),
+        )
     )
     return list(session.exec(stmt).all())

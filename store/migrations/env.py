@@ -8,13 +8,14 @@ so that the same SQLite settings apply.
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy.engine import Connection
 
 from store.models import metadata
 
 config = context.config
 
 
-def _run(connection: object) -> None:
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
