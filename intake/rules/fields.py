@@ -376,7 +376,9 @@ def find_name(new_text: str, signature: str) -> str | None:
                 return _clean(candidate)
     # People writing from a phone often sign in lower case ("marie dupont"): accepted
     # only on the sign-off line itself, and only when no word is a common word.
-    last = lines[:1] + tail[-1:]
+    last = lines[:1]
+    if len(tail) >= 2 and _CLOSING.search(fold(tail[-2])):
+        last.append(tail[-1])
     for line in last:
         for candidate in _segments(line):
             if _lowercase_name(candidate):
@@ -384,6 +386,10 @@ def find_name(new_text: str, signature: str) -> str | None:
     return None
 
 
+_CLOSING = re.compile(
+    r"^(?:merci\b|cordialement|bien (?:a vous|cordialement)|bonne (?:journee|soiree)|"
+    r"a bientot|salutations|sinceres|respectueusement|cdt|cdlt|bises|amicalement)"
+)
 _SEPARATORS = re.compile(r"\s[-–—|/•·]\s|,|\t")
 
 
