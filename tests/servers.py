@@ -31,6 +31,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+from sqlalchemy.engine import make_url
+
 DOVECOT_BIN = os.environ.get("INTAKE_TEST_DOVECOT", "dovecot")
 
 
@@ -566,123 +568,98 @@ class PostgresServer(_Server):
         self.external_url = external_url
         self._created: list[str] = []
         self._counter = 0
-        self.root: Path | None = None
         self.port = 0
+        self.root = self.data = Path("/nonexistent")
+        self.bindir = _pg_bindir() or Path("/nonexistent")
         if external_url is None:
+            if not (self.bindir / "initdb").exists():
+                raise RuntimeError("PostgreSQL server binaries not found")
             self.root = Path(tempfile.mkdtemp(prefix="intake-pg-", dir=root))
             self.root.chmod(0o755)
-            self.port = free_port()
             self.data = self.root / "data"
-            self.bindir = _pg_bindir()
-            if self.bindir is None:
-                raise RuntimeError("PostgreSQL server binaries not found")
-            self._initdb()
+            self.port = free_port()
+            if os.geteuid() == 0:
+                account = pwd.getpwnam("postgres")
+                os.chown(self.root, account.pw_uid, account.pw_gid)
+            self._pg(
+                "initdb",
+                "-D",
+                str(self.data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            )
 
-    def _as_owner(self, args: list[str]) -> list[str]:
+    def _pg(self, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        # As root the cluster belongs to the postgres user, which refuses to run as root.
+        command = [str(self.bindir / tool), *args]
         if os.geteuid() == 0:
-            return ["runuser", "-u", "postgres", "--", *args]
-        return args
+            command = ["runuser", "-u", "postgres", "--", *command]
+        return subprocess.run(command, capture_output=True, text=True, check=check)
 
-    def _initdb(self) -> None:
-        assert self.root is not None
-        if os.geteuid() == 0:
-            account = pwd.getpwnam("postgres")
-            os.chown(self.root, account.pw_uid, account.pw_gid)
-        subprocess.run(
-            self._as_owner(
-                [
-                    str(self.bindir / "initdb"),
-                    "-D",
-                    str(self.data),
-                    "-U",
-                    "postgres",
-                    "--auth=trust",
-                    "-E",
-                    "UTF8",
-                    "--locale=C.UTF-8",
-                ]
-            ),
-            check=True,
-            capture_output=True,
-        )
+    @property
+    def running(self) -> bool:
+        return self.external_url is None and (self.data / "postmaster.pid").exists()
 
     def start(self) -> None:
         if self.external_url is not None or self.running:
             return
         options = (
-            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off"
+            " -c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
         )
-        result = subprocess.run(
-            self._as_owner(
-                [
-                    str(self.bindir / "pg_ctl"),
-                    "-D",
-                    str(self.data),
-                    "-l",
-                    str(self.root / "server.log"),
-                    "-o",
-                    options,
-                    "-w",
-                    "start",
-                ]
-            ),
-            capture_output=True,
-            text=True,
+        log = self.root / "server.log"
+        result = self._pg(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(log),
+            "-o",
+            options,
+            "-w",
+            "start",
             check=False,
         )
         if result.returncode != 0:
-            log = (self.root / "server.log").read_text(errors="replace") if self.root else ""
-            raise RuntimeError(f"PostgreSQL did not start: {result.stderr}\n{log[-2000:]}")
-
-    @property
-    def running(self) -> bool:
-        return self.root is not None and (self.data / "postmaster.pid").exists()
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise RuntimeError(f"PostgreSQL did not start: {result.stderr}\n{tail}")
 
     def stop(self) -> None:
-        if self.external_url is not None or not self.running:
-            return
-        subprocess.run(
-            self._as_owner(
-                [str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"]
-            ),
-            capture_output=True,
-            check=False,
-        )
+        if self.running:
+            self._pg("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop", check=False)
 
     def url(self, database: str = "postgres") -> str:
         """The SQLAlchemy URL of ``database`` on this server."""
-        from sqlalchemy.engine import make_url
+        if self.external_url is None:
+            return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+        base = make_url(self.external_url)
+        if base.drivername in ("postgres", "postgresql"):
+            base = base.set(drivername="postgresql+psycopg")
+        return base.set(database=database).render_as_string(hide_password=False)
 
-        if self.external_url is not None:
-            base = make_url(self.external_url)
-            if base.drivername in ("postgres", "postgresql"):
-                base = base.set(drivername="postgresql+psycopg")
-            return base.set(database=database).render_as_string(hide_password=False)
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+    def _admin(self) -> Any:
+        import psycopg
 
-    def _admin_dsn(self) -> str:
-        from sqlalchemy.engine import make_url
-
-        admin = make_url(self.external_url) if self.external_url else make_url(self.url())
-        return admin.set(drivername="postgresql").render_as_string(hide_password=False)
+        admin = make_url(self.external_url or self.url())
+        dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+        return psycopg.connect(dsn, autocommit=True)
 
     def create_database(self, name: str | None = None) -> str:
         """A new empty database; its SQLAlchemy URL."""
-        import psycopg
-
         if name is None:
             self._counter += 1
             name = f"intake_test_{os.getpid()}_{uuid.uuid4().hex[:6]}_{self._counter}"
-        with psycopg.connect(self._admin_dsn(), autocommit=True) as conn:
+        with self._admin() as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         self._created.append(name)
         return self.url(name)
 
     def drop_database(self, name: str) -> None:
-        import psycopg
-
-        with psycopg.connect(self._admin_dsn(), autocommit=True) as conn:
+        with self._admin() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def close(self) -> None:
@@ -693,8 +670,7 @@ class PostgresServer(_Server):
                     self.drop_database(name)
             return
         self.stop()
-        if self.root is not None:
-            shutil.rmtree(self.root, ignore_errors=True)
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
 def postgres_cluster(tmp_path: Path | None = None) -> PostgresServer:
