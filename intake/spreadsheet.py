@@ -114,10 +114,16 @@ CQPS = {"gc": "GC", "cos": "COS", "g c": "GC", "c o s": "COS", "gestionnaire con
 MALADIE_CQPS = ("gcam", "csam", "startech", "smpro", "dns", "dam", "maladie")
 MALADIE_REASON = "branche maladie: myCertif"
 TOTAL_WORDS = ("total", "sous total", "nombre ", "nb ", "effectif")
-# Sheets with these words in their name hold instructions or examples, not the data.
-NOT_DATA_SHEETS = ("exemple", "instruction", "notice", "consigne", "mode d emploi", "aide",
-                   "modele", "liste", "parametre", "lisez moi", "read me")
-HEADER_SEARCH_ROWS = 30
+# Sheets whose name starts with these words hold instructions, examples or lists, not
+# the data, unless the name also says it is the collection ("Recueil", "Candidats").
+NOT_DATA_SHEETS = ("exemple", "ex ", "instruction", "notice", "consigne", "mode d emploi",
+                   "aide", "modele", "liste", "parametre", "lisez moi", "read me", "readme",
+                   "guide", "information", "legende", "explication", "tutoriel", "sommaire")
+DATA_SHEETS = ("recueil", "candidat", "donnees", "saisie")
+HEADER_SEARCH_ROWS = 50
+FIELD_LABELS = {"organisation": "Organisme", "branch": "Branche", "last_name": "Nom",
+                "first_name": "Prénom", "nir": "NIR", "cqp": "CQP", "blocks": "Bloc(s)",
+                "certifiable_from": "Certifiable à partir du"}
 BUCKET_LABELS = {"accepted": "Accepté", "late": "En retard", "invalid": "Invalide",
                  "redoublant": "Redoublant"}
 READ_ERRORS = {
@@ -253,7 +259,10 @@ def _choose_tables(workbook: Workbook) -> list[tuple[Sheet, int, dict[str, int]]
     for order, sheet in enumerate(workbook.sheets):
         table = _find_table(sheet)
         if table is not None:
-            data_name = not any(word in fold(sheet.name) for word in NOT_DATA_SHEETS)
+            name = fold(sheet.name)
+            data_name = name.startswith(DATA_SHEETS) or not (
+                name.startswith(NOT_DATA_SHEETS) or name.endswith(" exemple")
+            )
             rank = (data_name, len(table[1]), sheet.visible, -order)
             found.append((rank, sheet, table))
     if not found:
@@ -275,14 +284,14 @@ def _skip_reason(row: Sequence[object], values: Sequence[object]) -> str | None:
         if lead is not None and (lead.__class__ is not str or lead.strip()):  # type: ignore[attr-defined]
             break
     else:
-        return "empty"
+        return "vide"
     # A total or example label leads its row.
     if isinstance(lead, str):
         folded = fold(lead)
         if folded.startswith(TOTAL_WORDS):
-            return "total"
+            return "ligne de total"
         if folded.startswith(("exemple", "ex ")):
-            return "example"
+            return "ligne d'exemple"
     nir, last = values[_NIR], values[_LAST]
     if nir not in (None, "") and last not in (None, ""):
         # The usual candidate row. Unless it is the header repeated further down (a
@@ -293,20 +302,20 @@ def _skip_reason(row: Sequence[object], values: Sequence[object]) -> str | None:
             and header_field(nir)
             and header_field(last)
         ):
-            return "repeated header"
+            return "en-tête répété"
         return None
     filled = [v for v in row if v is not None and (v.__class__ is not str or v.strip())]  # type: ignore[attr-defined]
     if len(filled) > 1 and isinstance(filled[1], str) and fold(filled[1]).startswith(TOTAL_WORDS):
-        return "total"
+        return "ligne de total"
     if len(filled) == 1:
         if isinstance(lead, (int, float)) and not isinstance(lead, bool) and abs(lead) < 100_000:
-            return "total"
+            return "ligne de total"
         if isinstance(lead, str) and lead.strip().isdigit() and len(lead.strip()) < 6:
-            return "total"
+            return "ligne de total"
         if isinstance(lead, str) and len(lead.split()) >= 5:
             return "note"
     if not any(values[i] not in (None, "") for i in _CANDIDATE_INDEXES):
-        return "no candidate"
+        return "sans candidat"
     return None
 
 
@@ -539,7 +548,7 @@ def judge_workbook(
             if name not in columns and not (
                 name in ("last_name", "first_name") and "full_name" in columns
             ):
-                problems.append(f"feuille {sheet.name} : colonne absente ({name})")
+                problems.append(f"feuille {sheet.name} : colonne absente ({FIELD_LABELS[name]})")
         judge.has_branch = "branch" in columns
         index = [columns.get(name, -1) for name in FIELDS]
         for row, number in zip(
@@ -553,7 +562,7 @@ def judge_workbook(
                 continue
             judged.append(judge.judge(sheet.name, number, values))
     for reason, count in skipped.items():
-        if reason != "empty":
+        if reason != "vide":
             problems.append(f"{count} ligne(s) ignorée(s) : {reason}")
     counts = dict.fromkeys(BUCKETS, 0)
     for judged_row in judged:

@@ -487,7 +487,7 @@ def test_a_missing_column_makes_its_field_missing_on_every_row() -> None:
     judgement = judge(rows)
     assert judgement.summary.invalid == 3
     assert all(row.reason == "CQP manquant" for row in judgement.rows)
-    assert any("colonne absente (cqp)" in problem for problem in judgement.problems)
+    assert any("colonne absente (CQP)" in problem for problem in judgement.problems)
 
 
 def test_a_single_name_column_is_split() -> None:
