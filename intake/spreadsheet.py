@@ -270,9 +270,9 @@ def _choose_tables(workbook: Workbook) -> list[tuple[Sheet, int, dict[str, int]]
     found.sort(key=lambda item: item[0], reverse=True)
     best_rank = found[0][0]
     chosen = [found[0]]
-    # Candidates split over several sheets (one per CQP, say) are all judged.
+    # Candidates split over several visible sheets (one per CQP, say) are all judged.
     for rank, sheet, table in found[1:]:
-        if rank[0] and best_rank[0] and rank[1] >= max(4, best_rank[1] - 1):
+        if rank[0] and best_rank[0] and rank[2] and rank[1] >= max(4, best_rank[1] - 1):
             chosen.append((rank, sheet, table))
     chosen.sort(key=lambda item: -item[0][3])
     return [(sheet, index, mapping) for _, sheet, (index, mapping) in chosen]

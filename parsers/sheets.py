@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal, cast
@@ -123,8 +125,6 @@ def sniff_format(data: bytes, filename: str | None) -> Format:
         for stream in ("WordDocument", "PowerPoint Document", "__substg1.0_"):
             if stream.encode("utf-16-le") in data:
                 raise _Refused("unsupported", f"OLE2 file with a {stream} stream, not a workbook")
-        if _xls_filepass(data):
-            raise _Refused("protected", "password-protected workbook (FILEPASS record)")
         return "xls"
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _sniff_zip(data, filename)
@@ -138,22 +138,116 @@ def sniff_format(data: bytes, filename: str | None) -> Format:
     raise _Refused("unsupported", "unrecognised binary file")
 
 
-_BIFF8_GLOBALS_BOF = re.compile(rb"\x09\x08[\x08-\x14]\x00..\x05\x00", re.DOTALL)
+_END_OF_CHAIN = 0xFFFFFFFA
+# BIFF records that hold a cell value (blank, formatted-only cells are not counted:
+# calamine does not place them): NUMBER, LABELSST, RK, BOOLERR, FORMULA, LABEL, RSTRING.
+_XLS_VALUE_RECORDS = frozenset({0x0203, 0x00FD, 0x027E, 0x0205, 0x0006, 0x0204, 0x00D6})
+_XLS_MULRK, _XLS_BOF, _XLS_EOF, _XLS_FILEPASS = 0x00BD, 0x0809, 0x000A, 0x002F
 
 
-def _xls_filepass(data: bytes) -> bool:
-    """True when the record after the workbook-globals BOF is FILEPASS (encryption).
+def _ole_stream(data: bytes, wanted: tuple[str, ...]) -> bytes | None:
+    """The first stream of an OLE2 (compound) file whose name is in ``wanted``.
 
-    The BIFF8 format puts FILEPASS right after the first BOF, so it sits in the first
-    sector of the Workbook stream. Calamine only reports RC4 encryption; this also
-    catches XOR obfuscation, whose cells would otherwise read as garbage.
+    Names compare case-insensitively. None when the container is malformed: calamine
+    then reports it. Every chain walk is bounded, so a looping FAT cannot hang us.
     """
-    match = _BIFF8_GLOBALS_BOF.search(data, 512)
-    if match is None:
-        return False
-    length = data[match.start() + 2]
-    after = match.start() + 4 + length
-    return data[after : after + 2] == b"\x2f\x00"
+    if len(data) < 512:
+        return None
+    sector_size = 1 << int.from_bytes(data[30:32], "little")
+    if sector_size not in (512, 4096):
+        return None
+    per_sector = sector_size // 4
+
+    def sector(sid: int) -> bytes:
+        start = 512 + sid * sector_size
+        return data[start : start + sector_size]
+
+    fat_ids = list(struct.unpack("<109I", data[76:512]))
+    next_difat = int.from_bytes(data[68:72], "little")
+    for _ in range(len(data) // sector_size):
+        if next_difat >= _END_OF_CHAIN:
+            break
+        block = sector(next_difat)
+        if len(block) < sector_size:
+            return None
+        ids = struct.unpack(f"<{per_sector}I", block)
+        fat_ids.extend(ids[:-1])
+        next_difat = ids[-1]
+    fat: list[int] = []
+    for sid in fat_ids:
+        if sid < _END_OF_CHAIN:
+            block = sector(sid)
+            if len(block) < sector_size:
+                return None
+            fat.extend(struct.unpack(f"<{per_sector}I", block))
+
+    def chain(start: int, table: list[int], read: Callable[[int], bytes], size: int) -> bytes:
+        out = bytearray()
+        sid = start
+        for _ in range(len(table)):
+            if sid >= _END_OF_CHAIN or len(out) >= size or sid >= len(table):
+                break
+            out += read(sid)
+            sid = table[sid]
+        return bytes(out[:size])
+
+    directory = chain(int.from_bytes(data[48:52], "little"), fat, sector, len(data))
+    root_start = root_size = 0
+    for offset in range(0, len(directory) - 127, 128):
+        entry = directory[offset : offset + 128]
+        name_length = min(int.from_bytes(entry[64:66], "little"), 64)
+        name = entry[: max(name_length - 2, 0)].decode("utf-16-le", errors="replace")
+        kind = entry[66]
+        start = int.from_bytes(entry[116:120], "little")
+        size = int.from_bytes(entry[120:124], "little")
+        if kind == 5:
+            root_start, root_size = start, size
+        elif kind == 2 and name.lower() in wanted:
+            if size >= int.from_bytes(data[56:60], "little"):
+                return chain(start, fat, sector, size)
+            # A small stream lives in 64-byte mini sectors inside the root's stream.
+            mini_stream = chain(root_start, fat, sector, root_size)
+            raw = chain(int.from_bytes(data[60:64], "little"), fat, sector, len(data))
+            minifat = list(struct.unpack(f"<{len(raw) // 4}I", raw[: len(raw) // 4 * 4]))
+
+            def mini_sector(sid: int, stream: bytes = mini_stream) -> bytes:
+                return stream[sid * 64 : sid * 64 + 64]
+
+            return chain(start, minifat, mini_sector, size)
+    return None
+
+
+def _check_xls(data: bytes, max_cells: int) -> None:
+    """Refuse an encrypted .xls, and sheets whose cells span an absurd rectangle.
+
+    Calamine allocates every cell of the rectangle a sheet spans: two cells at A1 and
+    IV65536 in a 6 KB file cost a gigabyte. The value records are scanned first.
+    Calamine itself reports only RC4 encryption; FILEPASS also catches XOR.
+    """
+    stream = _ole_stream(data, ("workbook", "book"))
+    if stream is None:
+        return
+    position, records, size = 0, 0, len(stream)
+    max_row = max_col = -1
+    unpack = struct.unpack_from
+    while position + 4 <= size:
+        kind, length = unpack("<HH", stream, position)
+        body = position + 4
+        records += 1
+        if records == 2 and kind == _XLS_FILEPASS:
+            raise _Refused("protected", "password-protected workbook (FILEPASS record)")
+        if (kind in _XLS_VALUE_RECORDS or kind == _XLS_MULRK) and length >= 4:
+            row, column = unpack("<HH", stream, body)
+            if kind == _XLS_MULRK and length >= 6:
+                column = unpack("<H", stream, body + length - 2)[0]
+            max_row, max_col = max(max_row, row), max(max_col, column)
+        elif kind == _XLS_BOF:
+            max_row = max_col = -1
+        elif kind == _XLS_EOF and (max_row + 1) * (max_col + 1) > max_cells:
+            raise _Refused(
+                "too_large", f"a sheet spans {max_row + 1} rows x {max_col + 1} columns of cells"
+            )
+        position = body + length
 
 
 def _sniff_zip(data: bytes, filename: str | None) -> Format:
@@ -315,6 +409,8 @@ def _read_calamine(data: bytes, fmt: Format, *, max_rows: int, max_cells: int) -
 
     if fmt in ("xlsx", "xlsm", "xlsb", "ods"):
         _check_zip(data, fmt, max_cells)
+    elif fmt == "xls":
+        _check_xls(data, max_cells)
     try:
         book = _open_calamine(data, fmt)
     except python_calamine.PasswordError as exc:

@@ -325,3 +325,25 @@ def test_sniff_format_ignores_the_name() -> None:
     assert sniff_format(to_ods([("S", [["a"]])]), "recueil.xlsx") == "ods"
     assert sniff_format(to_xlsx([("S", [["a"]])]), "recueil.ods") == "xlsx"
     assert sniff_format(b"Nom;Prenom\nA;B\n", "recueil.xls") == "csv"
+
+
+def test_xls_cells_claiming_a_huge_rectangle_are_refused_before_calamine() -> None:
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("S")
+    sheet.write(0, 0, "Nom")
+    sheet.write(65535, 255, "x")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    # 6 KB whose two cells would make calamine allocate 16.7 million cells (a gigabyte).
+    workbook = read_workbook(buffer.getvalue(), "x.xls", max_cells=1_000_000)
+    assert workbook.error_kind == "too_large"
+    assert "65536 rows x 256 columns" in (workbook.error or "")
+
+
+def test_a_long_xls_within_bounds_reads_whole() -> None:
+    rows = [["Nom", "Valeur"]] + [[f"N{n}", n] for n in range(3000)]
+    workbook = read_workbook(to_xls([("S", rows)]), "x.xls")
+    assert workbook.error is None
+    assert workbook.sheets[0].rows[-1] == ("N2999", 2999.0)
