@@ -313,10 +313,51 @@ def _check_zip(data: bytes, fmt: Format, max_cells: int) -> None:
                 name = info.filename.replace("\\", "/").lower()
                 if name.endswith(".xml") and "sheet" in name.rsplit("/", 1)[-1]:
                     _check_xlsx_extent(info.filename, archive.read(info), max_cells)
+        elif fmt == "xlsb":
+            for info in infos:
+                name = info.filename.replace("\\", "/").lower()
+                if name.endswith(".bin") and name.rsplit("/", 1)[-1].startswith("sheet"):
+                    _check_xlsb_extent(info.filename, archive.read(info), max_cells)
         elif fmt == "ods" and "content.xml" in archive.namelist():
             _check_ods_extent(archive.read("content.xml"), max_cells)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
         raise _Refused("corrupt", f"unreadable zip member: {exc}") from None
+
+
+# Binary workbook records: a row header (its index), and the cells that hold a value
+# (blank cells, type 1, are not placed by calamine).
+_XLSB_ROW = 0
+_XLSB_VALUE_CELLS = frozenset({2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 62})
+
+
+def _check_xlsb_extent(name: str, data: bytes, max_cells: int) -> None:
+    """Walk a binary sheet's records (variable-length type and size) for its extent."""
+    position, size = 0, len(data)
+    row = max_row = max_col = 0
+    while position < size:
+        values = []
+        for width in (2, 4):
+            value = shift = 0
+            for _ in range(width):
+                if position >= size:
+                    return
+                byte = data[position]
+                position += 1
+                value |= (byte & 0x7F) << shift
+                shift += 7
+                if not byte & 0x80:
+                    break
+            values.append(value)
+        kind, length = values
+        if length >= 4 and position + 4 <= size:
+            number = int.from_bytes(data[position : position + 4], "little")
+            if kind == _XLSB_ROW:
+                row = number
+            elif kind in _XLSB_VALUE_CELLS:
+                max_row, max_col = max(max_row, row + 1), max(max_col, number + 1)
+        position += length
+    if max_row * max_col > max_cells:
+        raise _Refused("too_large", f"{name} spans {max_row} rows x {max_col} columns of cells")
 
 
 def _column_number(letters: bytes) -> int:

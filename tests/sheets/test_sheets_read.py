@@ -347,3 +347,34 @@ def test_a_long_xls_within_bounds_reads_whole() -> None:
     workbook = read_workbook(to_xls([("S", rows)]), "x.xls")
     assert workbook.error is None
     assert workbook.sheets[0].rows[-1] == ("N2999", 2999.0)
+
+
+def _xlsb_record(kind: int, body: bytes) -> bytes:
+    def varint(value: int) -> bytes:
+        out = bytearray()
+        while True:
+            byte, value = value & 0x7F, value >> 7
+            out.append(byte | (0x80 if value else 0))
+            if not value:
+                return bytes(out)
+
+    return varint(kind) + varint(len(body)) + body
+
+
+def test_xlsb_cells_claiming_a_huge_rectangle_are_refused_before_calamine() -> None:
+    sheet = b"".join(
+        [
+            _xlsb_record(0, (0).to_bytes(4, "little") + b"\x00" * 8),  # row 1
+            _xlsb_record(5, (0).to_bytes(4, "little") + b"\x00" * 12),  # A1, a number
+            _xlsb_record(0, (999_999).to_bytes(4, "little") + b"\x00" * 8),  # row 1,000,000
+            _xlsb_record(5, (16_000).to_bytes(4, "little") + b"\x00" * 12),  # a far number
+        ]
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("xl/workbook.bin", b"")
+        archive.writestr("xl/worksheets/sheet1.bin", sheet)
+    workbook = read_workbook(out.getvalue(), "x.xlsb")
+    assert workbook.format == "xlsb"
+    assert workbook.error_kind == "too_large"
+    assert "1000000 rows x 16001 columns" in (workbook.error or "")
