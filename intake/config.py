@@ -8,7 +8,6 @@ reported as ``path: problem`` lines, never as a traceback.
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import os
 import re
 import tomllib
@@ -25,6 +24,8 @@ from pydantic import (
     model_validator,
 )
 
+from responders.smtp import is_loopback
+
 Role = Literal["accueil", "certification"]
 Security = Literal["ssl", "starttls", "none"]
 
@@ -35,15 +36,6 @@ class ConfigError(Exception):
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class StoreConfig(_Model):
@@ -90,7 +82,7 @@ class MailboxConfig(_Model):
         if self.maildir is not None and self.host is not None:
             raise ValueError("has both maildir and host: choose one")
         if self.host is not None:
-            if self.security == "none" and not _is_loopback(self.host):
+            if self.security == "none" and not is_loopback(self.host):
                 raise ValueError('security = "none" is allowed on loopback only')
             if not self.username or not self.password_env:
                 raise ValueError("an IMAP mailbox needs username and password_env")
@@ -129,7 +121,7 @@ class SmtpConfig(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> SmtpConfig:
-        if self.security == "none" and not _is_loopback(self.host):
+        if self.security == "none" and not is_loopback(self.host):
             raise ValueError('security = "none" is allowed on loopback only')
         if (self.username is None) != (self.password_env is None):
             raise ValueError("username and password_env go together")

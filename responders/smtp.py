@@ -73,7 +73,7 @@ def _failure(code: int, reply: bytes | str, stage: str) -> SendError:
     return cls(_text(reply), code=code, stage=stage)
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
     try:
@@ -123,7 +123,7 @@ class SmtpSender:
     ) -> None:
         if security not in ("ssl", "starttls", "none"):
             raise ValueError(f"security must be ssl, starttls or none, not {security!r}")
-        if security == "none" and not _is_loopback(host):
+        if security == "none" and not is_loopback(host):
             # A password or a candidate's mail in clear over the network: refuse.
             raise ValueError('security = "none" is allowed on loopback only')
         self.host = host
