@@ -8,8 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from parsers.dsn import guess_failed_recipients
+from parsers.html import html_to_text
 from parsers.mail import parse_mail
-from parsers.text import html_to_text, split_reply
+from parsers.reply import split_reply
 from parsers.types import InboundMail
 
 

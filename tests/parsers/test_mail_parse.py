@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from parsers.mail import decode_header, parse_addresses, parse_date, parse_mail
+from parsers.headers import decode_header, parse_addresses, parse_date
+from parsers.mail import parse_mail
 from parsers.types import InboundMail
 
 SIMPLE = """

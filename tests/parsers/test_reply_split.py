@@ -6,8 +6,9 @@ import time
 
 import pytest
 
+from parsers.html import html_to_text
 from parsers.mail import parse_mail
-from parsers.text import html_to_text, split_reply
+from parsers.reply import split_reply
 
 GMAIL_FR = """Bonjour,
 
