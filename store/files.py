@@ -36,12 +36,25 @@ def _fsync_dir(folder: Path) -> None:
 
 
 class FileStore:
-    """Files under ``root/ab/cd/<sha256>``; ``put`` returns the name, ``get`` the bytes."""
+    """Files under ``root/ab/cd/<sha256>``; ``put`` returns the name, ``get`` the bytes.
 
-    def __init__(self, root: Path | str, *, fsync: bool = True) -> None:
+    ``sync`` says when written files are made durable (flushed to the disk with their
+    folders):
+
+    - ``"each"`` (default): before ``put`` returns (about 2 ms per new file here);
+    - ``"deferred"``: when :meth:`sync_pending` is called, once for a whole batch of
+      mails, before the batch's mailbox actions (a process crash loses nothing
+      either way: the kernel still holds what was written);
+    - ``"off"``: never (tests and benchmarks on throwaway folders).
+    """
+
+    def __init__(self, root: Path | str, *, sync: str = "each") -> None:
+        if sync not in ("each", "deferred", "off"):
+            raise ValueError(f"sync must be each, deferred or off, not {sync!r}")
         self.root = Path(root)
-        # fsync=False is for tests and benchmarks on throwaway folders only.
-        self.fsync = fsync
+        self.sync = sync
+        self._pending_files: list[Path] = []
+        self._pending_dirs: dict[Path, None] = {}
 
     def path(self, sha: str) -> Path:
         """Where the file named ``sha`` lives (whether or not it exists)."""
@@ -56,17 +69,22 @@ class FileStore:
         """Store ``data`` (idempotent); return its SHA-256."""
         sha = sha256_hex(data)
         final = self.path(sha)
-        if final.is_file() and final.stat().st_size == len(data):
-            return sha
+        try:
+            if final.stat().st_size == len(data):
+                return sha
+        except FileNotFoundError:
+            pass
         folder = final.parent
-        created = not folder.is_dir()
-        folder.mkdir(parents=True, exist_ok=True)
+        new_dirs: list[Path] = []
+        if not folder.is_dir():
+            new_dirs = [p for p in (folder.parent, folder) if not p.is_dir()]
+            folder.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", dir=folder)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-                handle.flush()
-                if self.fsync:
+                if self.sync == "each":
+                    handle.flush()
                     os.fsync(handle.fileno())
             os.chmod(tmp_name, 0o644)
             # rename() replaces atomically: two writers of the same bytes both win.
@@ -75,13 +93,29 @@ class FileStore:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp_name)
             raise
-        if self.fsync:
-            _fsync_dir(folder)
-            if created:
-                # New folders must themselves be recorded in their parents.
-                _fsync_dir(folder.parent)
-                _fsync_dir(folder.parent.parent)
+        # The rename, and any new folder, are durable once their parent folders are.
+        dirs = [folder, *(p.parent for p in new_dirs)]
+        if self.sync == "each":
+            for directory in dict.fromkeys(dirs):
+                _fsync_dir(directory)
+        elif self.sync == "deferred":
+            self._pending_files.append(final)
+            self._pending_dirs.update(dict.fromkeys(dirs))
         return sha
+
+    def sync_pending(self) -> int:
+        """Make every file written since the last call durable; return how many."""
+        files, self._pending_files = self._pending_files, []
+        dirs, self._pending_dirs = self._pending_dirs, {}
+        for path in files:
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        for directory in dirs:
+            _fsync_dir(directory)
+        return len(files)
 
     def get(self, sha: str, *, verify: bool = False) -> bytes:
         """The bytes named ``sha``; ``verify`` re-hashes them (for audits)."""

@@ -37,13 +37,14 @@ def record_receipt(
         raise ValueError("a receipt needs uidvalidity and uid, or a source_key")
     if source_key is not None and (uidvalidity is not None or uid is not None):
         raise ValueError("a receipt has either uidvalidity and uid, or a source_key")
-    table = Receipt.__table__  # type: ignore[attr-defined]
     keys = (
         ["mailbox", "source_key"] if source_key is not None else ["mailbox", "uidvalidity", "uid"]
     )
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # An ORM-enabled INSERT … RETURNING loads the new row into the session in the
+    # same round trip (no SELECT afterwards).
     stmt = (
-        insert(table)
+        insert(Receipt)
         .values(
             mailbox=mailbox,
             uidvalidity=uidvalidity,
@@ -58,12 +59,9 @@ def record_receipt(
             received_at=received_at or utcnow(),
         )
         .on_conflict_do_nothing(index_elements=keys)
-        .returning(table.c.id)
+        .returning(Receipt)
     )
-    new_id = session.execute(stmt).scalar_one_or_none()
-    if new_id is None:
-        return None
-    return session.get(Receipt, new_id)
+    return session.scalars(stmt).one_or_none()
 
 
 def mark_action_done(session: Session, receipt_id: int, *, at: datetime | None = None) -> None:

@@ -12,7 +12,8 @@ One counter row per prefix and year, bumped by a single
   excludes every other writer.
 
 The counter row is created on first use with ``INSERT … ON CONFLICT DO NOTHING``,
-which both databases support and which is safe when two instances race for it.
+which both databases support and which is safe when two instances race for it;
+afterwards one statement per reference.
 Because the lock is held until commit, allocate the reference late in a
 transaction that creates a case.
 """
@@ -34,17 +35,21 @@ def format_ref(prefix: str, year: int, number: int) -> str:
 def allocate_ref(session: Session, prefix: str, year: int) -> str:
     """The next reference for ``prefix`` and ``year``, e.g. ``CQ-2025-000045``."""
     table = RefCounter.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(
-        insert(table)
-        .values(prefix=prefix, year=year, last_number=0)
-        .on_conflict_do_nothing(index_elements=["prefix", "year"])
-    )
-    number = session.execute(
+    bump = (
         update(table)
         .where(table.c.prefix == prefix, table.c.year == year)
         .values(last_number=table.c.last_number + 1)
         .returning(table.c.last_number)
-    ).scalar_one()
+    )
+    number = session.execute(bump).scalar_one_or_none()
+    if number is None:
+        # First reference of this prefix and year: create the counter (or find that
+        # a concurrent transaction just did) and bump again.
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(
+            insert(table)
+            .values(prefix=prefix, year=year, last_number=0)
+            .on_conflict_do_nothing(index_elements=["prefix", "year"])
+        )
+        number = session.execute(bump).scalar_one()
     return format_ref(prefix, year, int(number))

@@ -116,3 +116,54 @@ def test_concurrent_writers_of_the_same_bytes(tmp_path: Path) -> None:
     assert set(results) == {hashlib.sha256(data).hexdigest()}
     assert len(_all_files(tmp_path)) == 1
     assert store.get(results[0], verify=True) == data
+
+
+def _count_fsyncs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    real = os.fsync
+
+    def counting(fd: int) -> None:
+        calls.append(fd)
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", counting)
+    return calls
+
+
+def test_each_put_is_flushed_with_its_new_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _count_fsyncs(monkeypatch)
+    store = FileStore(tmp_path)
+    sha = store.put(b"first")
+    # The file, its folder cd/, ab/ (which gained cd/) and the root (which gained ab/).
+    assert len(calls) == 4
+    calls.clear()
+    assert store.put(b"first") == sha
+    assert calls == []  # already stored: nothing written
+
+
+def test_deferred_sync_flushes_a_batch_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _count_fsyncs(monkeypatch)
+    store = FileStore(tmp_path, sync="deferred")
+    shas = [store.put(f"mail {n}".encode()) for n in range(5)]
+    assert calls == []
+    assert all(store.get(sha) == f"mail {n}".encode() for n, sha in enumerate(shas))
+    assert store.sync_pending() == 5
+    # Five files plus every folder touched, each once.
+    folders = {store.path(s).parent for s in shas} | {store.path(s).parent.parent for s in shas}
+    assert len(calls) == 5 + len(folders) + 1
+    calls.clear()
+    assert store.sync_pending() == 0
+    assert calls == []
+
+
+def test_sync_off_and_bad_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _count_fsyncs(monkeypatch)
+    store = FileStore(tmp_path, sync="off")
+    store.put(b"x")
+    assert calls == [] and store.sync_pending() == 0
+    with pytest.raises(ValueError, match="sync"):
+        FileStore(tmp_path, sync="sometimes")
