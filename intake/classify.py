@@ -77,9 +77,14 @@ def _kind(ctx: Context) -> tuple[Kind, list[Reason]]:
     for rule in KIND_RULES:
         evidence = rule.check(ctx)
         if evidence:
-            if rule is KIND_RULES[-1] and ctx.subject_is_reply and ctx.own == ctx.new_text:
-                # Nothing in the new text: the reply's subject may still say what it is
-                # ("RE: Demande de report" + "voici le certificat").
+            if (
+                rule is KIND_RULES[-1]
+                and ctx.subject_is_reply
+                and ctx.own == ctx.new_text
+                and ctx.mail.files
+            ):
+                # A follow-up that brings a file and says little: the reply's subject
+                # tells what it is ("RE: Demande de report" + "voici le certificat").
                 wider = ctx.with_subject()
                 kind, reasons = _kind(wider)
                 if kind is not Kind.OTHER:

@@ -76,10 +76,17 @@ def double_payment(ctx: Context) -> str | None:
 _SUBJECT_REPORT = re.compile(r"(?<!\w)report(?!\w)")
 
 
+# "Merci pour le report accordé l'an dernier": a deferral already granted is history.
+_GRANTED = re.compile(
+    r"^ ?(?:qui m'a ete |que j'ai |m'a ete |a ete |dont j'ai )?(accorde|obtenu|beneficie)"
+)
+
+
 def asks_deferral(ctx: Context) -> str | None:
-    found = ctx.find("deferral")
-    if found:
-        return f"{found!r}"
+    regex = ctx.sets["deferral"].regex
+    for match in regex.finditer(ctx.own) if regex else ():
+        if not _GRANTED.match(ctx.own[match.end() : match.end() + 40]):
+            return f"{match.group(0)!r}"
     # "Report" alone is a deferral in a French subject ("Report examen"), when the
     # subject is the sender's own (not the old thread's "RE: Report").
     if ctx.subject in ctx.own and _SUBJECT_REPORT.search(ctx.subject):
@@ -96,7 +103,7 @@ def mycertif_trouble(ctx: Context) -> str | None:
 
 
 _THANKS = re.compile(
-    r"^(?:bonjour|bonsoir|madame|monsieur|hello|re)?[ ,!.]*"
+    r"^(?:(?:bonjour|bonsoir|madame|monsieur|mesdames|messieurs|hello|re|cher|chere)[ ,!.]*){0,3}"
     r"(merci|je vous remercie|nous vous remercions|un grand merci|thanks|thank you)"
 )
 # Any sign of a problem or a request: negations, questions, trouble words.
@@ -128,13 +135,20 @@ def registration_problem(ctx: Context) -> str | None:
     # payment problem also says something is wrong or how it is being paid.
     if topic is not None and (
         topic[0] is not Topic.PAYMENT
-        or any(ctx.find(name) for name in ("trouble", "double_payment", "payment_process"))
+        or ctx.find("double_payment")
+        or ctx.find("payment_process")
+        or (ctx.find("trouble") and ctx.find("registration"))
     ):
         return f"topic {topic[0].value}: {topic[1]!r}"
     registration = ctx.find("registration")
     trouble = ctx.find("trouble")
     if registration and trouble:
         return f"{registration!r} + {trouble!r}"
+    # The exam step of the site misbehaving ("le bouton de l'épreuve est grisé").
+    exam = ctx.find("exam_words")
+    site = ctx.find("site_trouble")
+    if exam and site:
+        return f"{exam!r} + {site!r}"
     return None
 
 
