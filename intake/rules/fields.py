@@ -376,10 +376,10 @@ def find_name(new_text: str, signature: str) -> str | None:
                 return _clean(candidate)
     # People writing from a phone often sign in lower case ("marie dupont"): accepted
     # only on the sign-off line itself, and only when no word is a common word.
-    last = lines[:1]
+    sign_off = lines[:1]
     if len(tail) >= 2 and _CLOSING.search(fold(tail[-2])):
-        last.append(tail[-1])
-    for line in last:
+        sign_off.append(tail[-1])
+    for line in sign_off:
         for candidate in _segments(line):
             if _lowercase_name(candidate):
                 return _clean(candidate).title()
