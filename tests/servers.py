@@ -546,7 +546,8 @@ def pg_available() -> str | None:
     """None when a throwaway cluster can be made here, else why not."""
     if os.environ.get("INTAKE_TEST_DATABASE_URL"):
         return None
-    if _pg_bindir() is None:
+    bindir = _pg_bindir()
+    if bindir is None or not (bindir / "initdb").exists():
         return "no PostgreSQL server binaries (Debian package postgresql) and no INTAKE_TEST_DATABASE_URL"
     if os.geteuid() == 0:
         try:

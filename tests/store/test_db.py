@@ -190,3 +190,22 @@ def test_sqlite_writers_in_threads_never_fail_or_lose_updates(sqlite_url: str) -
         assert state is not None and state.last_uid == 160
     finally:
         engine.dispose()
+
+
+def test_reserved_word_columns_round_trip(engine: Engine) -> None:
+    # "references" is an SQL keyword: the column must still be written and read.
+    with session_scope(engine) as session:
+        session.add(
+            Message(
+                sha256="f" * 64,
+                message_id="<m@x>",
+                in_reply_to="p@x",
+                references="<a@x> <p@x>",
+                recipients=["accueil@up.fr"],
+                classification={"kind": "other"},
+            )
+        )
+    with session_scope(engine, write=False) as session:
+        message = session.exec(select(Message).where(Message.references == "<a@x> <p@x>")).one()
+    assert (message.in_reply_to, message.recipients) == ("<p@x>", ["accueil@up.fr"])
+    assert message.classification == {"kind": "other"}
