@@ -14,7 +14,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from store.models import Case, Message, Receipt, ReceiptStatus, Reply, ReplyState
+from store.models import (
+    Attachment,
+    AuditEvent,
+    Case,
+    Message,
+    Receipt,
+    ReceiptStatus,
+    Reply,
+    ReplyState,
+)
 from store.types import normalize_message_id, split_message_ids, utcnow
 
 # Replies that count against the per-sender limit: every one that was or may be
@@ -202,5 +211,26 @@ def case_replies(session: Session, case_id: int) -> list[Reply]:
     """The replies of a case (every state), oldest first."""
     stmt = (
         select(Reply).where(Reply.case_id == case_id).order_by(col(Reply.created_at), col(Reply.id))
+    )
+    return list(session.exec(stmt).all())
+
+
+def case_attachments(session: Session, case_id: int) -> list[Attachment]:
+    """The attachments of every message of a case, in message then file order."""
+    stmt = (
+        select(Attachment)
+        .join(Message, col(Attachment.message_id) == col(Message.id))
+        .where(Message.case_id == case_id)
+        .order_by(col(Message.created_at), col(Message.id), col(Attachment.id))
+    )
+    return list(session.exec(stmt).all())
+
+
+def case_audit(session: Session, case_id: int) -> list[AuditEvent]:
+    """The audit trail of a case, oldest first."""
+    stmt = (
+        select(AuditEvent)
+        .where(AuditEvent.case_id == case_id)
+        .order_by(col(AuditEvent.at), col(AuditEvent.id))
     )
     return list(session.exec(stmt).all())

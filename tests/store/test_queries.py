@@ -8,8 +8,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from store.db import session_scope
-from store.models import Case, Message, Reply, ReplyState
+from store.models import Attachment, AuditEvent, Case, Message, Reply, ReplyState
 from store.queries import (
+    case_attachments,
+    case_audit,
     case_by_ref,
     case_messages,
     case_replies,
@@ -148,3 +150,30 @@ def test_case_messages_in_order(engine: Engine) -> None:
         case_id = case.id
     with session_scope(engine, write=False) as session:
         assert [m.message_id for m in case_messages(session, case_id)] == ["<early@x>", "<late@x>"]  # type: ignore[arg-type]
+
+
+def test_case_attachments_and_audit(engine: Engine) -> None:
+    now = utcnow()
+    with session_scope(engine) as session:
+        case = _case(session, "UP-2025-000001")
+        other = _case(session, "UP-2025-000002")
+        first = Message(case_id=case.id, sha256="a" * 64, created_at=now - timedelta(hours=1))
+        second = Message(case_id=case.id, sha256="b" * 64, created_at=now)
+        elsewhere = Message(case_id=other.id, sha256="c" * 64)
+        session.add_all([first, second, elsewhere])
+        session.flush()
+        for message, name in [
+            (second, "lettre.pdf"),
+            (first, "certificat.pdf"),
+            (elsewhere, "x.pdf"),
+        ]:
+            session.add(Attachment(message_id=message.id, filename=name, sha256="d" * 64))  # type: ignore[arg-type]
+        session.add(AuditEvent(case_id=case.id, action="case.created", at=now - timedelta(hours=1)))
+        session.add(AuditEvent(case_id=case.id, actor="marie", action="case.assigned", at=now))
+        session.add(AuditEvent(case_id=other.id, action="case.created"))
+        case_id = case.id
+    with session_scope(engine, write=False) as session:
+        names = [a.filename for a in case_attachments(session, case_id)]  # type: ignore[arg-type]
+        trail = [(e.actor, e.action) for e in case_audit(session, case_id)]  # type: ignore[arg-type]
+    assert names == ["certificat.pdf", "lettre.pdf"]
+    assert trail == [("bot", "case.created"), ("marie", "case.assigned")]
