@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from intake.cli_bot import register as _register_bot_commands
 from intake.config import Config, ConfigError, load_config
 
 app = typer.Typer(
@@ -73,18 +74,14 @@ def classify(
 
 @app.command()
 def demo(config_path: ConfigOption = None) -> None:
-    """Classify the bundled sample mails of both inboxes (dry run, nothing sent)."""
-    from intake.dryrun import classify_file, print_table
+    """Run the bot on the bundled sample mails: SQLite store, replies as .eml files."""
+    from intake.cli_bot import demo as run_demo
 
-    config = _config(config_path)
-    root = Path(__file__).parent / "demo" / "mail"
-    results = []
-    for role in ("accueil", "certification"):
-        for path in sorted((root / role).glob("*.eml")):
-            item = classify_file(path, role, config)
-            item["file"] = f"{role}/{path.name}"
-            results.append(item)
-    print_table(results)
+    run_demo(config_path)
+
+
+# The live bot's commands: poll --once, run, cases, status, db upgrade.
+_register_bot_commands(app)
 
 
 def main() -> None:

@@ -1,0 +1,218 @@
+"""The outbox runner: send pending replies once, through SMTP or into the outbox folder.
+
+DESIGN §4. Each reply is claimed (``pending``/due ``failed_temporary`` → ``sending``)
+and the claim committed BEFORE the send, one reply at a time, so that a crash during
+a send leaves exactly that reply in ``sending``; at the next start it becomes
+``uncertain`` and is never resent blind (:func:`recover`). After the send the row
+becomes ``sent``; a temporary failure is retried later with a doubling delay, a
+permanent one marks the reply and sends its case to staff, and a connection lost
+after the data went out is ``uncertain``. The loop guards run again on the claimed
+row just before sending: an address that bounced since cancels the reply.
+
+Without an ``[smtp]`` section the replies are written as ``.eml`` files to
+``[outbox] dir`` (the demo's default).
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from intake.cases import set_fields
+from intake.config import Config
+from intake.replying import presend_block
+from intake.testhooks import crash_point
+from responders.files import FileOutbox
+from responders.sending import (
+    ConnectionSetupFailure,
+    PermanentFailure,
+    TemporaryFailure,
+    UncertainDelivery,
+)
+from responders.smtp import SmtpSender
+from store import (
+    AuditEvent,
+    Case,
+    CaseStatus,
+    claim_replies,
+    mark_failed,
+    mark_sent,
+    recover_sending,
+    session_scope,
+    utcnow,
+)
+from store.pipeline_queries import bounced_since, cancel_claimed, mark_uncertain
+
+# A bounce for an earlier reply to the same address within this window cancels a send.
+BOUNCE_WINDOW = timedelta(days=7)
+
+
+@dataclass
+class OutboxSummary:
+    sent: int = 0
+    failed_temporary: int = 0
+    failed_permanent: int = 0
+    uncertain: int = 0
+    cancelled: int = 0
+    recovered_uncertain: int = 0
+    # Why the run stopped early (the SMTP server cannot be reached...).
+    stopped: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v}
+
+
+def make_sender(config: Config) -> Any:
+    """An ``SmtpSender`` for ``[smtp]``, else a ``FileOutbox`` on ``[outbox] dir``."""
+    smtp = config.smtp
+    if smtp is None:
+        return FileOutbox(config.resolve(config.outbox.dir))
+    local = config.mailbox[0].address.rsplit("@", 1)[1] if config.mailbox else socket.gethostname()
+    return SmtpSender(
+        smtp.host,
+        smtp.port,
+        smtp.security,
+        username=smtp.username,
+        password=smtp.password(),
+        timeout=smtp.timeout,
+        local_hostname=local,
+    )
+
+
+def recover(engine: Engine, *, me: str, alive: Callable[[str], bool] | None) -> int:
+    """Rows left in ``sending`` by a dead process become ``uncertain``; their count."""
+    with session_scope(engine) as session:
+        rows = recover_sending(session, me=me, alive=alive)
+        for reply in rows:
+            session.add(
+                AuditEvent(
+                    case_id=reply.case_id,
+                    action="reply.uncertain",
+                    detail={"reply": reply.id, "why": "found in sending at start-up"},
+                )
+            )
+        return len(rows)
+
+
+def run_outbox(
+    config: Config,
+    engine: Engine,
+    *,
+    owner: str,
+    sender: Any = None,
+    limit: int | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> OutboxSummary:
+    """Send every due reply (at most ``limit``); one claim, send and mark per reply."""
+    summary = OutboxSummary()
+    own_sender = sender is None
+    handled = 0
+    try:
+        while limit is None or handled < limit:
+            handled += 1
+            if should_stop():
+                summary.stopped = "stop requested"
+                break
+            claimed = _claim(config, engine, owner, summary)
+            if claimed is None:
+                break
+            if claimed is False:
+                continue
+            reply_id, data, from_addr, to_addr, message_id = claimed
+            crash_point("claimed")
+            if sender is None:
+                sender = make_sender(config)
+            try:
+                sender.send_bytes(data, from_addr, [to_addr], message_id)
+            except ConnectionSetupFailure as exc:
+                _failed(engine, reply_id, exc, permanent=False, summary=summary)
+                # Every reply would fail alike: stop this run, retry later.
+                summary.stopped = str(exc)
+                break
+            except TemporaryFailure as exc:
+                _failed(engine, reply_id, exc, permanent=False, summary=summary)
+            except PermanentFailure as exc:
+                _failed(engine, reply_id, exc, permanent=True, summary=summary)
+            except UncertainDelivery as exc:
+                with session_scope(engine) as session:
+                    mark_uncertain(session, reply_id, str(exc))
+                    _audit(session, reply_id, "reply.uncertain", str(exc))
+                summary.uncertain += 1
+            else:
+                crash_point("sent")
+                with session_scope(engine) as session:
+                    mark_sent(session, reply_id)
+                summary.sent += 1
+    finally:
+        if own_sender and sender is not None:
+            sender.close()
+    return summary
+
+
+def _claim(
+    config: Config, engine: Engine, owner: str, summary: OutboxSummary
+) -> tuple[int, bytes, str, str, str] | bool | None:
+    """Claim one due reply; None when none is due, False when a guard cancelled it."""
+    with session_scope(engine) as session:
+        rows = claim_replies(session, 1, owner=owner)
+        if not rows:
+            return None
+        reply = rows[0]
+        assert reply.id is not None
+        bounced = bounced_since(session, reply.to_addr, reply.created_at - BOUNCE_WINDOW)
+        blocked = presend_block(reply, config, bounced)
+        if blocked or not reply.raw:
+            why = blocked or "the reply has no stored bytes"
+            cancel_claimed(session, reply.id, why)
+            _audit(session, reply.id, "reply.cancelled", why, case_id=reply.case_id)
+            summary.cancelled += 1
+            return False
+        return (
+            reply.id,
+            reply.raw.encode("utf-8", "surrogateescape"),
+            reply.from_addr,
+            reply.to_addr,
+            reply.message_id,
+        )
+
+
+def _failed(
+    engine: Engine, reply_id: int, exc: Exception, *, permanent: bool, summary: OutboxSummary
+) -> None:
+    with session_scope(engine) as session:
+        state = mark_failed(session, reply_id, str(exc)[:2000], permanent=permanent)
+        if state == "failed_permanent":
+            summary.failed_permanent += 1
+            from store import Reply
+
+            reply = session.get(Reply, reply_id)
+            case = session.get(Case, reply.case_id) if reply else None
+            if case is not None:
+                # The sender never got our answer: staff must see the case.
+                set_fields(case, reply_failed={"reply": reply_id, "error": str(exc)[:500]})
+                if case.status != CaseStatus.TO_REVIEW:
+                    case.status = CaseStatus.TO_REVIEW
+                    case.waiting_since = utcnow()
+            _audit(session, reply_id, "reply.failed", str(exc))
+        else:
+            summary.failed_temporary += 1
+
+
+def _audit(
+    session: Any, reply_id: int, action: str, detail: str, *, case_id: int | None = None
+) -> None:
+    if case_id is None:
+        from store import Reply
+
+        reply = session.get(Reply, reply_id)
+        case_id = reply.case_id if reply else None
+    session.add(
+        AuditEvent(
+            case_id=case_id, action=action, detail={"reply": reply_id, "detail": detail[:1000]}
+        )
+    )

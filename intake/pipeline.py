@@ -1,0 +1,522 @@
+"""File one fetched mail exactly once: receipt, raw bytes, case, reply, audit — one transaction.
+
+DESIGN §3. Parsing, classification and spreadsheet judgement run first, outside the
+database transaction (they can take seconds on a PDF; no lock is held meanwhile),
+and the raw bytes and attachments go to the content-addressed file store before
+the transaction that names them commits. Then, in ONE transaction: the receipt row
+(unique per ``(mailbox, uidvalidity, uid)`` or ``(mailbox, maildir key)``: a mail
+received twice is a no-op), duplicates by Message-ID / SHA-256, threading, the case
+or its update, the message, its attachments and judged spreadsheet rows, the reply
+in state ``pending`` with its rendered bytes (after the per-sender limit is counted
+in the store), and the audit event. The mailbox action comes after the commit, in
+the poller.
+
+A mail whose processing raises is *shunted*: committed as an ``error`` case holding
+its raw bytes and the traceback, retried later from the file store a bounded number
+of times (:meth:`Pipeline.retry`), and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parseaddr
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from intake import cases
+from intake.classification import Classification, Kind
+from intake.classify import classify
+from intake.config import Config, MailboxConfig
+from intake.replying import ReplyPlan, SheetResult, limit_block, make_reply, plan_for
+from intake.rules.documents import is_spreadsheet
+from intake.testhooks import crash_point
+from parsers.types import InboundMail
+from store import (
+    Attachment,
+    AuditEvent,
+    Case,
+    CaseStatus,
+    FileStore,
+    Message,
+    Receipt,
+    ReceiptStatus,
+    SpreadsheetRow,
+    mark_bounced,
+    record_receipt,
+    session_scope,
+    utcnow,
+)
+from store.queries import find_received, reply_by_message_id
+
+# Attempts (the first one included) before an error mail is left to staff.
+MAX_ATTEMPTS = 3
+_MSGID = re.compile(r"<[^<>\s@]{1,250}@[^<>\s@]{1,250}>")
+
+
+@dataclass
+class Outcome:
+    """What happened to one mail; ``receipt_id`` is set when the mail's action is due."""
+
+    status: str  # filed | followed_up | duplicate | known | error
+    receipt_id: int | None = None
+    case_ref: str | None = None
+    template: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class Prepared:
+    """Everything computed before the transaction."""
+
+    raw: bytes
+    sha: str
+    mail: InboundMail
+    result: Classification
+    sheets: list[SheetResult] = field(default_factory=list)
+
+
+class Pipeline:
+    """Files mails for one configuration, engine and file store."""
+
+    def __init__(self, config: Config, engine: Engine, files: FileStore) -> None:
+        self.config = config
+        self.engine = engine
+        self.files = files
+
+    # -- preparation (no transaction) ------------------------------------------------
+
+    def parse(self, raw: bytes) -> InboundMail:
+        options = self.config.classify
+        return InboundMail.from_bytes(
+            raw,
+            pdf_max_pages=options.pdf_max_pages,
+            pdf_max_seconds=options.pdf_max_seconds,
+            max_attachment_bytes=options.max_attachment_bytes,
+        )
+
+    def prepare(self, raw: bytes, role: str) -> Prepared:
+        mail = self.parse(raw)
+        result = classify(mail, role, self.config)
+        prepared = Prepared(raw=raw, sha=mail.sha256, mail=mail, result=result)
+        if result.kind not in (Kind.BOUNCE, Kind.AUTO_REPLY):
+            prepared.sheets = self._judge_sheets(mail)
+        # The bytes are on disk before any row names them (a crash in between leaves
+        # an unreferenced file, never a row without its file).
+        self.files.put(raw)
+        for attachment in mail.attachments:
+            self.files.put(attachment.payload)
+        return prepared
+
+    def _judge_sheets(self, mail: InboundMail) -> list[SheetResult]:
+        files = [a for a in mail.files if is_spreadsheet(a)]
+        if not files:
+            return []
+        from intake.spreadsheet import judge_spreadsheet
+        from responders.annotate import annotated_copy
+
+        sheets = []
+        for attachment in files:
+            judgement = judge_spreadsheet(
+                attachment.payload, attachment.filename, mail.date, self.config
+            )
+            sheet = SheetResult(attachment.filename, judgement)
+            if not judgement.summary.error and judgement.tables:
+                try:
+                    sheet.annotated = annotated_copy(
+                        attachment.payload, attachment.filename, judgement
+                    )
+                except Exception:  # noqa: BLE001 - the receipt goes without the copy
+                    sheet.annotated = None
+            sheets.append(sheet)
+        return sheets
+
+    # -- one mail --------------------------------------------------------------------
+
+    def process(
+        self,
+        mailbox: MailboxConfig,
+        raw: bytes,
+        *,
+        uidvalidity: int | None = None,
+        uid: int | None = None,
+        source_key: str | None = None,
+    ) -> Outcome:
+        """File one fetched mail; never raises for a bad mail (it is shunted)."""
+        try:
+            prepared = self.prepare(raw, mailbox.role)
+            with session_scope(self.engine) as session:
+                receipt = record_receipt(
+                    session,
+                    mailbox=mailbox.key,
+                    sha256=prepared.sha,
+                    uidvalidity=uidvalidity,
+                    uid=uid,
+                    source_key=source_key,
+                    message_id=prepared.mail.message_id or None,
+                    action=mailbox.after,
+                )
+                if receipt is None:
+                    return Outcome("known")
+                outcome = self._file(session, prepared, receipt, mailbox)
+                crash_point("case_stored")
+            crash_point("committed")
+            return outcome
+        except Exception as exc:  # noqa: BLE001 - the per-message boundary (the shunt)
+            return self._shunt(mailbox, raw, exc, uidvalidity, uid, source_key)
+
+    def retry(self, mailbox: MailboxConfig, receipt_id: int) -> Outcome:
+        """Process an error receipt again from the file store."""
+        with session_scope(self.engine, write=False) as session:
+            receipt = session.get(Receipt, receipt_id)
+            if receipt is None or receipt.status != ReceiptStatus.ERROR:
+                return Outcome("known")
+            sha = receipt.sha256
+        raw = self.files.get(sha)
+        try:
+            prepared = self.prepare(raw, mailbox.role)
+            with session_scope(self.engine) as session:
+                receipt = session.get(Receipt, receipt_id, with_for_update=True)
+                if receipt is None or receipt.status != ReceiptStatus.ERROR:
+                    return Outcome("known")
+                receipt.attempts += 1
+                outcome = self._file(session, prepared, receipt, mailbox)
+                receipt.status, receipt.error = ReceiptStatus.PROCESSED, None
+            return outcome
+        except Exception as exc:  # noqa: BLE001 - the per-message boundary
+            return self._shunt(mailbox, raw, exc, None, None, None, receipt_id=receipt_id)
+
+    def _file(
+        self, session: Session, prep: Prepared, receipt: Receipt, mailbox: MailboxConfig
+    ) -> Outcome:
+        mail, result, now = prep.mail, prep.result, utcnow()
+        # A retried error mail already has its message row and error case.
+        message = session.get(Message, receipt.message_pk) if receipt.message_pk else None
+        error_case = session.get(Case, receipt.case_id) if receipt.case_id else None
+        if message is None:
+            duplicate = find_received(
+                session, message_id=mail.message_id or None, sha256=prep.sha, mailbox=mailbox.key
+            )
+            if duplicate is not None:
+                receipt.message_pk, receipt.case_id = duplicate.id, duplicate.case_id
+                session.add(
+                    AuditEvent(
+                        case_id=duplicate.case_id,
+                        action="message.duplicate",
+                        detail={"receipt": receipt.id, "message_id": mail.message_id},
+                    )
+                )
+                return Outcome("duplicate", receipt.id)
+
+        bounced_case = self._bounce(session, mail, result) if result.kind is Kind.BOUNCE else None
+        case, how = (bounced_case, "bounce.original") if bounced_case else (None, None)
+        if case is None:
+            case, how = cases.find_case(session, mail, result, self.config)
+        decision: cases.Decision | None = None
+        status_before = case.status if case else None
+        if case is None and error_case is not None:
+            case = error_case
+            self._refill(case, mail, result)
+        elif case is None:
+            case = cases.new_case(
+                session, mail, result, role=mailbox.role, address=mailbox.address,
+                config=self.config, now=now,
+            )  # fmt: skip
+        else:
+            decision = self._follow(case, result, prep, now)
+            if error_case is not None and error_case.id != case.id:
+                cases.set_status(error_case, CaseStatus.RESOLVED, now)
+                cases.set_fields(error_case, merged_into=case.ref)
+        case.updated_at = now
+
+        message = message or Message(sha256=prep.sha)
+        self._fill_message(message, case, mailbox, prep)
+        session.add(message)
+        session.flush()
+        if receipt.message_pk is None:
+            self._attachments(session, message, prep)
+        self._rows(session, case, message, prep)
+
+        template = self._reply(session, case, message, prep, mailbox, decision)
+        receipt.message_pk, receipt.case_id = message.id, case.id
+        session.add(
+            AuditEvent(
+                case_id=case.id,
+                at=now,
+                action="message.filed" if decision is None else "message.follow_up",
+                detail={
+                    "receipt": receipt.id,
+                    "message_id": mail.message_id,
+                    "kind": result.kind.value,
+                    "thread": how,
+                    "status": [status_before, case.status],
+                    "reply": template,
+                    "why": decision.why if decision else None,
+                },
+            )
+        )
+        status = "filed" if decision is None else "followed_up"
+        return Outcome(status, receipt.id, case.ref, template)
+
+    def _refill(self, case: Case, mail: InboundMail, result: Classification) -> None:
+        """An error case whose retry worked becomes the case the mail should have made."""
+        case.kind = result.kind.value
+        case.status = cases.initial_status(result)
+        case.topic = result.topic.value if result.topic else None
+        case.reason = result.reason.value if result.reason else None
+        case.nuc = result.nuc
+        case.fields = cases.classification_fields(mail, result)
+        case.reasons = [str(r) for r in result.reasons]
+        case.error = None
+
+    def _follow(
+        self, case: Case, result: Classification, prep: Prepared, now: datetime
+    ) -> cases.Decision:
+        if result.kind in (Kind.AUTO_REPLY, Kind.BOUNCE):
+            # Robots never change what a case waits for (a bounce was marked already).
+            return cases.Decision(None, case.status, f"follow_up.{result.kind.value}")
+        decision = cases.follow_up(case, result, prep.sheets)
+        if case.kind == Kind.OTHER and result.kind is Kind.SPREADSHEET_RETURN and prep.sheets:
+            case.kind = Kind.SPREADSHEET_RETURN.value
+        cases.set_fields(case, **{k: v for k, v in decision.fields.items() if v is not None})
+        if not case.nuc and result.nuc:
+            case.nuc = result.nuc
+        case.reasons = [*case.reasons, decision.why][-50:]
+        cases.set_status(case, decision.status, now)
+        return decision
+
+    def _bounce(self, session: Session, mail: InboundMail, result: Classification) -> Case | None:
+        """Mark our reply that bounced; the case of that reply (None when not ours)."""
+        for message_id in self._bounced_ids(mail):
+            reply = reply_by_message_id(session, message_id)
+            if reply is None:
+                continue
+            mark_bounced(session, reply.message_id, detail=f"bounce: {result.failed_recipient}")
+            case = session.get(Case, reply.case_id)
+            if case is not None:
+                delivery = {
+                    "reply": reply.message_id,
+                    "recipient": result.failed_recipient or reply.to_addr,
+                }
+                cases.set_fields(case, delivery_failed=delivery)
+                cases.set_status(case, CaseStatus.TO_REVIEW, utcnow())
+                session.add(
+                    AuditEvent(case_id=case.id, action="reply.bounced", detail={"reply": reply.id})
+                )
+            return case
+        return None
+
+    def _bounced_ids(self, mail: InboundMail) -> list[str]:
+        """Message-IDs a bounce names: the report's, then any of our domains in its parts."""
+        ids: list[str] = []
+        if mail.delivery_report and mail.delivery_report.original_message_id:
+            ids.append(mail.delivery_report.original_message_id)
+        domains = {m.address.rsplit("@", 1)[1] for m in self.config.mailbox}
+        texts = [mail.text[:200_000]] + [(a.text or "")[:200_000] for a in mail.attachments]
+        for text in texts:
+            for found in _MSGID.findall(text):
+                if found.rstrip(">").rsplit("@", 1)[1].lower() in domains:
+                    ids.append(found)
+        return list(dict.fromkeys(ids))
+
+    def _fill_message(
+        self, message: Message, case: Case, mailbox: MailboxConfig, prep: Prepared
+    ) -> None:
+        mail = prep.mail
+        message.case_id = case.id
+        message.mailbox = mailbox.key
+        message.message_id = mail.message_id or None
+        message.in_reply_to = mail.in_reply_to or None
+        message.references = " ".join(mail.references) or None
+        message.subject = mail.subject[:2000]
+        message.sender = mail.sender or None
+        message.sender_name = mail.from_.name[:200] if mail.from_ and mail.from_.name else None
+        message.recipients = [a.address for a in (*mail.to, *mail.cc)][:50]
+        message.date = mail.date
+        message.size = len(prep.raw)
+        message.kind = prep.result.kind.value
+        message.classification = prep.result.to_json()
+
+    def _attachments(self, session: Session, message: Message, prep: Prepared) -> None:
+        documents = {d.sha256: d for d in prep.result.documents}
+        for attachment in prep.mail.attachments:
+            doc = documents.get(attachment.sha256)
+            session.add(
+                Attachment(
+                    message_id=message.id,
+                    filename=(attachment.filename or None) and attachment.filename[:500],
+                    declared_type=attachment.declared_type,
+                    sniffed_type=attachment.sniffed_type,
+                    size=attachment.size,
+                    sha256=attachment.sha256,
+                    inline=attachment.inline,
+                    doc_type=doc.doc_type.value if doc else None,
+                    needs_check=bool(doc and doc.needs_check),
+                )
+            )
+
+    def _rows(self, session: Session, case: Case, message: Message, prep: Prepared) -> None:
+        from datetime import date
+
+        for sheet in prep.sheets:
+            for row in sheet.judgement.rows:
+                values = row.fields
+                blocks = values.get("blocks")
+                session.add(
+                    SpreadsheetRow(
+                        case_id=case.id,
+                        message_id=message.id,
+                        sheet=row.sheet,
+                        row_number=row.row_number,
+                        bucket=row.bucket,
+                        reason=row.reason,
+                        organisation=_text(values.get("organisation")),
+                        branch=_text(values.get("branch")),
+                        last_name=_text(values.get("last_name")),
+                        first_name=_text(values.get("first_name")),
+                        nir=_text(values.get("nir"), 32),
+                        birth_date=_date(values.get("birth_date"), date),
+                        email=_text(values.get("email")),
+                        cqp=_text(values.get("cqp"), 32),
+                        blocks=",".join(map(str, blocks))
+                        if isinstance(blocks, tuple)
+                        else _text(blocks),
+                        certifiable_from=_date(values.get("certifiable_from"), date),
+                        exam_month=values.get("exam_month"),
+                        repeat_candidate=values.get("repeat_candidate") is True,
+                    )
+                )
+
+    def _reply(
+        self,
+        session: Session,
+        case: Case,
+        message: Message,
+        prep: Prepared,
+        mailbox: MailboxConfig,
+        decision: cases.Decision | None,
+    ) -> str | None:
+        result = prep.result
+        if decision is None:
+            template = result.reply_template
+            plan = plan_for(template, result, self.config, sheets=prep.sheets) if template else None
+        elif decision.template is not None and not result.reply_blocked:
+            plan = plan_for(
+                decision.template, result, self.config,
+                reason=decision.reason, missing=decision.missing,
+                topic=decision.topic, sheets=prep.sheets,
+            )  # fmt: skip
+        else:
+            plan = None
+        if plan is None:
+            return None
+        return self._queue(session, case, message, prep, mailbox, plan)
+
+    def _queue(
+        self,
+        session: Session,
+        case: Case,
+        message: Message,
+        prep: Prepared,
+        mailbox: MailboxConfig,
+        plan: ReplyPlan,
+    ) -> str | None:
+        from intake.replying import reply_address
+
+        blocked = limit_block(session, reply_address(prep.mail), self.config)
+        if blocked:
+            cases.set_fields(case, reply_blocked=blocked)
+            return None
+        reply = make_reply(
+            plan, case=case, mail=prep.mail, result=prep.result, mailbox=mailbox,
+            config=self.config, in_reply_to_pk=message.id,
+        )  # fmt: skip
+        session.add(reply)
+        return plan.template
+
+    # -- the shunt -------------------------------------------------------------------
+
+    def _shunt(
+        self,
+        mailbox: MailboxConfig,
+        raw: bytes,
+        exc: Exception,
+        uidvalidity: int | None,
+        uid: int | None,
+        source_key: str | None,
+        *,
+        receipt_id: int | None = None,
+    ) -> Outcome:
+        """Commit the mail as an error case with its bytes and traceback."""
+        trace = "".join(traceback.format_exception(exc))[-20_000:]
+        sha = self.files.put(raw)
+        now = utcnow()
+        with session_scope(self.engine) as session:
+            if receipt_id is not None:
+                receipt = session.get(Receipt, receipt_id)
+            else:
+                receipt = record_receipt(
+                    session, mailbox=mailbox.key, sha256=sha, uidvalidity=uidvalidity,
+                    uid=uid, source_key=source_key, action=mailbox.after,
+                    status=ReceiptStatus.ERROR, error=trace,
+                )  # fmt: skip
+            if receipt is None:
+                return Outcome("known")
+            if receipt_id is not None:
+                receipt.attempts += 1
+            receipt.status, receipt.error = ReceiptStatus.ERROR, trace
+            case = session.get(Case, receipt.case_id) if receipt.case_id else None
+            if case is None:
+                case = cases.new_case(
+                    session, None, None, role=mailbox.role, address=mailbox.address,
+                    config=self.config, now=now,
+                )  # fmt: skip
+                case.subject = _header_guess(raw, b"subject")
+                sender = parseaddr(_header_guess(raw, b"from") or "")[1]
+                case.sender_email = sender if "@" in sender else None
+                message = Message(
+                    case_id=case.id, mailbox=mailbox.key, sha256=sha, size=len(raw),
+                    subject=case.subject, kind=cases.ERROR_KIND,
+                )  # fmt: skip
+                session.add(message)
+                session.flush()
+                receipt.case_id, receipt.message_pk = case.id, message.id
+            case.error = trace
+            cases.set_fields(case, attempts=receipt.attempts)
+            session.add(
+                AuditEvent(
+                    case_id=case.id,
+                    action="message.error",
+                    detail={"receipt": receipt.id, "error": f"{type(exc).__name__}: {exc}"[:500]},
+                )
+            )
+            return Outcome("error", receipt.id, case.ref, error=f"{type(exc).__name__}: {exc}")
+
+
+def _text(value: object, limit: int = 500) -> str | None:
+    if value is None or value == "":
+        return None
+    return str(value)[:limit]
+
+
+def _date(value: object, kind: type) -> object:
+    if isinstance(value, kind):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        from datetime import date
+
+        return date.fromisoformat(value)
+    return None
+
+
+def _header_guess(raw: bytes, name: bytes) -> str | None:
+    """A header's raw value for an error case, read without the parser that failed."""
+    head = raw[:65536].split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    for line in head.splitlines():
+        if line.lower().startswith(name + b":"):
+            value = line[len(name) + 1 :].strip().decode("utf-8", "replace")
+            return value[:500] or None
+    return None
