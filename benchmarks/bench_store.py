@@ -34,6 +34,7 @@ from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from store.db import make_engine, session_scope, upgrade  # noqa: E402
+from store.fast import insert_row  # noqa: E402
 from store.files import FileStore  # noqa: E402
 from store.models import AuditEvent, Case, Message, Reply  # noqa: E402
 from store.queue import queue  # noqa: E402
@@ -175,8 +176,78 @@ def file_one(session: Session, files: FileStore, n: int) -> None:
     receipt.case_id, receipt.message_pk = case.id, message.id
 
 
+def file_one_fast(session: Session, files: FileStore, n: int) -> None:
+    """The same rows through ``store.fast`` (Core statements, no ORM objects)."""
+    raw = (
+        f"From: c{n}@example.fr\r\nMessage-ID: <bench-{n}@example.fr>\r\n"
+        f"Subject: Demande {n}\r\n\r\nBonjour, ma demande numéro {n}.\r\n"
+    ).encode()
+    sha = hashlib.sha256(raw).hexdigest()
+    receipt = record_receipt(
+        session,
+        mailbox="imap:bench",
+        uidvalidity=1,
+        uid=n + 1,
+        sha256=sha,
+        message_id=f"bench-{n}@example.fr",
+        action="move:Traités",
+    )
+    assert receipt is not None and receipt.id is not None
+    files.put(raw)
+    ref = allocate_ref(session, "UP", 2026)
+    case_id = insert_row(
+        session,
+        Case,
+        {
+            "ref": ref,
+            "role": "accueil",
+            "mailbox": "accueil@example.fr",
+            "kind": "other",
+            "sender_email": f"c{n}@example.fr",
+            "fields": {"missing": []},
+        },
+    )
+    message_id = insert_row(
+        session,
+        Message,
+        {
+            "case_id": case_id,
+            "mailbox": "imap:bench",
+            "message_id": f"<bench-{n}@example.fr>",
+            "sha256": sha,
+            "size": len(raw),
+            "kind": "other",
+        },
+    )
+    insert_row(
+        session,
+        Reply,
+        {
+            "case_id": case_id,
+            "message_id": f"<r{n}@example.fr>",
+            "in_reply_to_id": message_id,
+            "template": "general_ack",
+            "from_addr": "accueil@example.fr",
+            "to_addr": f"c{n}@example.fr",
+            "subject": f"[{ref}] Accusé de réception",
+            "body": "Bonjour",
+        },
+    )
+    insert_row(
+        session,
+        AuditEvent,
+        {"case_id": case_id, "action": "case.created", "detail": {"kind": "other"}},
+    )
+    receipt.case_id, receipt.message_pk = case_id, message_id
+
+
 def bench_intake(
-    engine: Engine, files: FileStore, mails: int, first: int = 0, per_tx: int = 1
+    engine: Engine,
+    files: FileStore,
+    mails: int,
+    first: int = 0,
+    per_tx: int = 1,
+    write: Callable[[Session, FileStore, int], None] = file_one,
 ) -> float:
     """Mails filed per second: one transaction per mail, or ``per_tx`` mails per
     transaction with a SAVEPOINT each (a failing mail rolls back alone)."""
@@ -185,10 +256,10 @@ def bench_intake(
         with session_scope(engine) as session:
             for n in range(batch, min(batch + per_tx, first + mails)):
                 if per_tx == 1:
-                    file_one(session, files, n)
+                    write(session, files, n)
                 else:
                     with session.begin_nested():
-                        file_one(session, files, n)
+                        write(session, files, n)
         if files.sync == "deferred" and (batch // per_tx) % max(1, 100 // per_tx) == 0:
             # One flush per ~100 mails, before that batch's mailbox actions.
             files.sync_pending()
@@ -206,13 +277,20 @@ def run(label: str, url: str, args: argparse.Namespace, folder: Path) -> None:
         print(f"  filled {args.cases} cases in {time.perf_counter() - started:.1f} s; queue views:")
         bench_queue(engine, args.repeat)
         print("  intake transactions (receipt + raw file + ref + case + message + reply + audit):")
-        variants = [("each", 1), ("deferred", 1), ("off", 1), ("deferred", 50)]
-        for n, (sync, per_tx) in enumerate(variants):
+        variants = [
+            ("ORM objects", file_one, "each", 1),
+            ("ORM objects", file_one, "deferred", 1),
+            ("ORM objects", file_one, "off", 1),
+            ("store.fast", file_one_fast, "each", 1),
+            ("store.fast", file_one_fast, "deferred", 1),
+            ("store.fast", file_one_fast, "deferred", 50),
+        ]
+        for n, (how, write, sync, per_tx) in enumerate(variants):
             files = FileStore(folder / f"files-{label}-{n}", sync=sync)
-            rate = bench_intake(engine, files, args.mails, first=n * args.mails, per_tx=per_tx)
-            how = "1 mail per transaction" if per_tx == 1 else f"{per_tx} per tx, savepoints"
+            rate = bench_intake(engine, files, args.mails, n * args.mails, per_tx, write)
+            batch = "1 mail per tx" if per_tx == 1 else f"{per_tx} per tx + savepoints"
             print(
-                f"    file sync {sync:8s} {how:26s} {rate:6,.0f} mails/s"
+                f"    {how:12s} file sync {sync:8s} {batch:22s} {rate:6,.0f} mails/s"
                 f"  ({1000 / rate:.1f} ms per mail)"
             )
     finally:

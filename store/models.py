@@ -197,10 +197,17 @@ class Case(Base, table=True):
     search_text: str = Field(default="", sa_type=Text)
 
     def refresh_search_text(self) -> None:
-        parts = [self.ref, self.nuc, self.sender_email, self.sender_name]
-        if self.nuc:
-            parts.append(re.sub(r"\D", "", self.nuc))
-        self.search_text = " | ".join(fold_text(p) for p in parts if p)
+        self.search_text = case_search_text(self.ref, self.nuc, self.sender_email, self.sender_name)
+
+
+def case_search_text(
+    ref: str | None, nuc: str | None, sender_email: str | None, sender_name: str | None
+) -> str:
+    """What the queue's search box compares with: folded ref, NUC (and its digits), e-mail, name."""
+    parts = [ref, nuc, sender_email, sender_name]
+    if nuc:
+        parts.append(re.sub(r"\D", "", nuc))
+    return " | ".join(fold_text(p) for p in parts if p)
 
 
 @event.listens_for(Case, "before_insert")

@@ -17,6 +17,18 @@ from sqlmodel import Session
 from store.models import MailboxState, Receipt, ReceiptStatus
 from store.types import utcnow
 
+# Built once per database and key kind: an ORM-enabled INSERT … ON CONFLICT DO
+# NOTHING … RETURNING loads the new row into the session in the same round trip.
+_INSERTS = {
+    (name, by_key): insert(Receipt)
+    .on_conflict_do_nothing(
+        index_elements=["mailbox", "source_key"] if by_key else ["mailbox", "uidvalidity", "uid"]
+    )
+    .returning(Receipt)
+    for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+    for by_key in (False, True)
+}
+
 
 def record_receipt(
     session: Session,
@@ -37,31 +49,21 @@ def record_receipt(
         raise ValueError("a receipt needs uidvalidity and uid, or a source_key")
     if source_key is not None and (uidvalidity is not None or uid is not None):
         raise ValueError("a receipt has either uidvalidity and uid, or a source_key")
-    keys = (
-        ["mailbox", "source_key"] if source_key is not None else ["mailbox", "uidvalidity", "uid"]
-    )
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    # An ORM-enabled INSERT … RETURNING loads the new row into the session in the
-    # same round trip (no SELECT afterwards).
-    stmt = (
-        insert(Receipt)
-        .values(
-            mailbox=mailbox,
-            uidvalidity=uidvalidity,
-            uid=uid,
-            source_key=source_key,
-            message_id=message_id,
-            sha256=sha256,
-            action=action,
-            status=status,
-            error=error,
-            attempts=1,
-            received_at=received_at or utcnow(),
-        )
-        .on_conflict_do_nothing(index_elements=keys)
-        .returning(Receipt)
-    )
-    return session.scalars(stmt).one_or_none()
+    stmt = _INSERTS[(session.get_bind().dialect.name, source_key is not None)]
+    params = {
+        "mailbox": mailbox,
+        "uidvalidity": uidvalidity,
+        "uid": uid,
+        "source_key": source_key,
+        "message_id": message_id,
+        "sha256": sha256,
+        "action": action,
+        "status": status,
+        "error": error,
+        "attempts": 1,
+        "received_at": received_at or utcnow(),
+    }
+    return session.scalars(stmt, params).one_or_none()
 
 
 def mark_action_done(session: Session, receipt_id: int, *, at: datetime | None = None) -> None:

@@ -20,7 +20,7 @@ transaction that creates a case.
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -32,24 +32,29 @@ def format_ref(prefix: str, year: int, number: int) -> str:
     return f"{prefix}-{year:04d}-{number:06d}"
 
 
+_TABLE = RefCounter.__table__  # type: ignore[attr-defined]
+# Built once: composing a statement costs more than running it.
+_BUMP = (
+    update(_TABLE)
+    .where(_TABLE.c.prefix == bindparam("p"), _TABLE.c.year == bindparam("y"))
+    .values(last_number=_TABLE.c.last_number + 1)
+    .returning(_TABLE.c.last_number)
+)
+_CREATE = {
+    name: insert(_TABLE)
+    .values(prefix=bindparam("p"), year=bindparam("y"), last_number=0)
+    .on_conflict_do_nothing(index_elements=["prefix", "year"])
+    for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+
+
 def allocate_ref(session: Session, prefix: str, year: int) -> str:
     """The next reference for ``prefix`` and ``year``, e.g. ``CQ-2025-000045``."""
-    table = RefCounter.__table__  # type: ignore[attr-defined]
-    bump = (
-        update(table)
-        .where(table.c.prefix == prefix, table.c.year == year)
-        .values(last_number=table.c.last_number + 1)
-        .returning(table.c.last_number)
-    )
-    number = session.execute(bump).scalar_one_or_none()
+    key = {"p": prefix, "y": year}
+    number = session.execute(_BUMP, key).scalar_one_or_none()
     if number is None:
         # First reference of this prefix and year: create the counter (or find that
         # a concurrent transaction just did) and bump again.
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        session.execute(
-            insert(table)
-            .values(prefix=prefix, year=year, last_number=0)
-            .on_conflict_do_nothing(index_elements=["prefix", "year"])
-        )
-        number = session.execute(bump).scalar_one()
+        session.execute(_CREATE[session.get_bind().dialect.name], key)
+        number = session.execute(_BUMP, key).scalar_one()
     return format_ref(prefix, year, int(number))
