@@ -14,6 +14,7 @@ from store.db import (
     session_scope,
     upgrade,
 )
+from store.fast import insert_row, insert_rows, update_row
 from store.files import FileStore, FileStoreError
 from store.lock import InstanceLock, instance_lock
 from store.models import (
@@ -72,6 +73,8 @@ __all__ = [
     "claim_replies",
     "current_revision",
     "head_revision",
+    "insert_row",
+    "insert_rows",
     "instance_lock",
     "is_up_to_date",
     "mailbox_state",
@@ -88,6 +91,7 @@ __all__ = [
     "recover_sending",
     "session_scope",
     "split_message_ids",
+    "update_row",
     "upgrade",
     "utcnow",
 ]
