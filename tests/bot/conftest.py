@@ -190,6 +190,17 @@ def imap_server(tmp_path: Path) -> Iterator[Dovecot]:
 
 
 @pytest.fixture
+def imap_tls_server(tmp_path: Path) -> Iterator[Dovecot]:
+    """A Dovecot with STARTTLS and implicit TLS (self-signed certificate in ``cert``)."""
+    _need_dovecot()
+    server = dovecot(
+        tmp_path, users={"accueil": "pw-accueil", "certification": "pw-cert"}, ssl=True
+    )
+    yield server
+    server.close()
+
+
+@pytest.fixture
 def smtp_server() -> Iterator[SmtpSink]:
     sink = smtp_sink()
     yield sink
