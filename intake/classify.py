@@ -7,11 +7,11 @@ no I/O; the spreadsheet judgement it may call reads only the attachment's bytes.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from intake.classification import (
     Classification,
-    DocType,
     Kind,
     Reason,
     SpreadsheetSummary,
@@ -45,7 +45,7 @@ def classify(
     result = _fields(ctx, kind, reasons)
     blocked = reply_blocked(mail, config, sent_last_24h=sent_last_24h)
     if blocked and result.reply_template is not None:
-        return _replace(
+        return replace(
             result,
             reply_template=None,
             reply_blocked=blocked,
@@ -199,12 +199,3 @@ def _judge(sheets: list, mail_date: datetime | None, config: Config) -> Spreadsh
     if errors and total.rows == 0:
         return SpreadsheetSummary(0, 0, 0, 0, 0, error="; ".join(errors))
     return total
-
-
-def _replace(result: Classification, **changes: object) -> Classification:
-    from dataclasses import replace
-
-    return replace(result, **changes)  # type: ignore[arg-type]
-
-
-__all__ = ["classify", "DocType"]

@@ -158,9 +158,6 @@ _FULL_NAME = re.compile(
     rf"^(?:(?i:m\.|mr\.?|mme\.?|mlle\.?|madame|monsieur|mademoiselle|dr\.?)\s+)?"
     rf"({_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_WORD}){{1,3}})\s*[,.]?$"
 )
-_INITIAL_NAME = re.compile(
-    rf"^(?:(?i:m\.|mr\.?|mme\.?|madame|monsieur)\s+)?(?:{_INITIAL}\s+{_WORD}|{_WORD}\s+{_INITIAL})\s*$"
-)
 _LABELLED = re.compile(
     r"(?:^|\n)\s*(?:nom(?: et pr[ée]nom| de naissance)?|pr[ée]nom(?: et nom)?|"
     r"identit[ée]|candidat(?:e)?)\s*:\s*(?P<value>[^\n]{2,80})",
@@ -482,9 +479,3 @@ def _lowercase_name(candidate: str) -> bool:
     if not all(re.fullmatch(r"[a-zà-öø-ÿ]{2,}(?:[-'][a-zà-öø-ÿ]{2,})*", w) for w in words):
         return False
     return not any(fold(w) in _COMMON or fold(w) in _NOT_NAME for w in words)
-
-
-def has_initial_only_name(new_text: str, signature: str) -> bool:
-    """True when the mail is signed with an initial and a last name ("J. Dupont")."""
-    lines = [ln.strip() for ln in (signature + "\n" + new_text).splitlines() if ln.strip()]
-    return any(_INITIAL_NAME.match(line) for line in lines)

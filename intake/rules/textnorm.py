@@ -86,11 +86,6 @@ def fold(text: str) -> str:
     return _SPACES.sub(" ", text.lower()).strip()
 
 
-def fold_lines(text: str) -> str:
-    """Like :func:`fold` but keeps line breaks (for rules that read lines)."""
-    return "\n".join(fold(line) for line in text.splitlines())
-
-
 def _phrase_regex(phrase: str) -> str:
     """Translate one phrase of the small syntax above into a regular expression."""
     phrase = fold(phrase).replace(" .. ", "\x00")

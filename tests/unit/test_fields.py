@@ -11,7 +11,6 @@ from intake.rules.fields import (
     find_nuc,
     find_phone,
     find_postal_address,
-    has_initial_only_name,
 )
 
 CONFIG = Config()
@@ -142,10 +141,6 @@ def test_no_full_name(new_text: str, signature: str) -> None:
     assert find_name(new_text, signature) is None
 
 
-def test_initial_is_not_a_first_name() -> None:
-    assert has_initial_only_name("Merci\nJ. Dupont", "")
-
-
 @pytest.mark.parametrize(
     ("new_text", "signature", "expected"),
     [
@@ -158,6 +153,8 @@ def test_names_in_looser_signatures(new_text: str, signature: str, expected: str
     assert find_name(new_text, signature) == expected
 
 
-@pytest.mark.parametrize("new_text", ["merci\nbonne journee", "Je suis malade", "slt\nca marche pa"])
+@pytest.mark.parametrize(
+    "new_text", ["merci\nbonne journee", "Je suis malade", "slt\nca marche pa"]
+)
 def test_common_words_are_not_names(new_text: str) -> None:
     assert find_name(new_text, "") is None
