@@ -15,10 +15,15 @@ and a few kilobytes can claim billions of cells.
 
 Bounding policy: a sheet longer than ``max_rows`` is cut at ``max_rows`` rows and the
 workbook carries ``error_kind="too_large"`` together with the rows read so far.
+
+Isolation: calamine runs in a forked child with a memory ceiling and a time limit,
+because a few malformed files make native code abort the process (a failed
+allocation is not an exception); the child's death becomes ``corrupt``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import struct
@@ -27,7 +32,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 from xml.parsers import expat
 
 from parsers.csvsniff import looks_like_text, read_csv
@@ -93,13 +98,20 @@ def read_workbook(
     *,
     max_rows: int = 200_000,
     max_cells: int = 5_000_000,
+    isolated: bool = True,
 ) -> Workbook:
-    """Read every sheet of a spreadsheet file; never raises (see the module docstring)."""
+    """Read every sheet of a spreadsheet file; never raises (see the module docstring).
+
+    With ``isolated`` (the default), workbooks are read by a child process (see
+    :func:`_read_isolated`); CSV is always read here, in pure Python.
+    """
     fmt: Format | None = None
     try:
         fmt = sniff_format(data, filename)
         if fmt == "csv":
             return _read_csv(data, max_rows)
+        if isolated:
+            return _read_isolated(data, fmt, max_rows, max_cells)
         return _read_calamine(data, fmt, max_rows=max_rows, max_cells=max_cells)
     except _Refused as refusal:
         return Workbook(sheets=(), format=fmt, error=str(refusal), error_kind=refusal.kind)
@@ -113,6 +125,89 @@ def read_workbook(
         return Workbook(
             sheets=(), format=fmt, error=f"{type(exc).__name__}: {exc}", error_kind="corrupt"
         )
+
+
+# The child reading a workbook may use this much address space and time. A real
+# collection spreadsheet needs a few tens of megabytes and well under a second.
+CHILD_MEMORY = 1536 * 1024 * 1024
+CHILD_SECONDS = 60.0
+
+
+def _read_isolated(data: bytes, fmt: Format, max_rows: int, max_cells: int) -> Workbook:
+    """Read with calamine in a child process, with a memory ceiling and a time limit.
+
+    Calamine is native code: some malformed files make it request absurd amounts of
+    memory, and a failed allocation aborts the whole process, which no ``except`` can
+    catch. In a child, that only costs the child. The child is forked (no new
+    interpreter, no re-import of the main program, the bytes already in memory): it
+    only reads, pickles the rows back through a pipe and exits.
+    """
+    import multiprocessing
+
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:
+        # No fork on this platform: read in this process.
+        return _read_calamine(data, fmt, max_rows=max_rows, max_cells=max_cells)
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(
+        target=_child_read, args=(sender, data, fmt, max_rows, max_cells), daemon=True
+    )
+    try:
+        process.start()
+    except (OSError, AssertionError):
+        # No child processes here (inside a daemon process, a sandbox): read here.
+        receiver.close()
+        sender.close()
+        return _read_calamine(data, fmt, max_rows=max_rows, max_cells=max_cells)
+    sender.close()
+    result: object = None
+    try:
+        if receiver.poll(CHILD_SECONDS):
+            try:
+                result = receiver.recv()
+            except (EOFError, OSError):
+                result = None
+        else:
+            result = "timeout"
+    finally:
+        receiver.close()
+        if process.is_alive():
+            process.kill()
+        process.join(5)
+    if isinstance(result, Workbook):
+        return result
+    if result == "timeout":
+        raise _Refused("too_large", f"reading took more than {CHILD_SECONDS:.0f} s")
+    raise _Refused("corrupt", f"the reader process died (exit code {process.exitcode})")
+
+
+def _child_read(
+    sender: Any, data: bytes, fmt: Format, max_rows: int, max_cells: int
+) -> None:  # pragma: no cover - runs in the child process
+    import os
+    import resource
+
+    # Without a ceiling (a platform that refuses it), the time limit still holds.
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY, CHILD_MEMORY))
+    # Calamine's panic messages and backtraces would land in the poller's log: the
+    # error travels back in the Workbook instead.
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+    try:
+        workbook = _read_calamine(data, fmt, max_rows=max_rows, max_cells=max_cells)
+    except _Refused as refusal:
+        workbook = Workbook(sheets=(), format=fmt, error=str(refusal), error_kind=refusal.kind)
+    except MemoryError:
+        workbook = Workbook(sheets=(), format=fmt, error="out of memory", error_kind="too_large")
+    except BaseException as exc:  # noqa: BLE001 - the child's only job is to answer
+        workbook = Workbook(
+            sheets=(), format=fmt, error=f"{type(exc).__name__}: {exc}", error_kind="corrupt"
+        )
+    sender.send(workbook)
+    sender.close()
 
 
 def sniff_format(data: bytes, filename: str | None) -> Format:
