@@ -115,3 +115,40 @@ def bounce(original_message_id: str, recipient: str, *, role: str = "accueil") -
         f"Message-ID: {original_message_id}\r\n"
         f"\r\n--{boundary}--\r\n"
     ).encode()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SHEET_HEADER = (
+    "Organisme", "Branche", "Nom", "Prénom", "NIR", "Date de naissance", "Email", "CQP",
+    "Bloc(s)", "Certifiable à partir du", "Redoublant",
+)  # fmt: skip
+
+
+def nir(index: int) -> str:
+    """A valid NIR (13 digits and their key), distinct per index."""
+    body = f"1{85 + index % 10:02d}{1 + index % 12:02d}69{index % 1000:03d}{(index * 7) % 1000:03d}"
+    return f"{body}{97 - int(body) % 97:02d}"
+
+
+def collection_sheet(good: int, bad: int = 0) -> bytes:
+    """A returned collection spreadsheet: ``good`` valid rows, ``bad`` rows without NIR."""
+    from datetime import date
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Recueil"
+    sheet.append(list(SHEET_HEADER))
+    for index in range(good + bad):
+        sheet.append(
+            [
+                "CAF du Rhône", "Famille", f"Nom{index}", f"Prénom{index}",
+                nir(index) if index < good else None, date(1985, 5, 3), None, "GC", "1, 2",
+                date(2025, 9, 15), "Non",
+            ]
+        )  # fmt: skip
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
