@@ -24,6 +24,7 @@ allocation is not an exception); the child's death becomes ``corrupt``.
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import io
 import re
 import struct
@@ -196,6 +197,7 @@ def _child_read(
     with contextlib.suppress(OSError):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 2)
+    faulthandler.disable()
     try:
         workbook = _read_calamine(data, fmt, max_rows=max_rows, max_cells=max_cells)
     except _Refused as refusal:

@@ -378,3 +378,48 @@ def test_xlsb_cells_claiming_a_huge_rectangle_are_refused_before_calamine() -> N
     assert workbook.format == "xlsb"
     assert workbook.error_kind == "too_large"
     assert "1000000 rows x 16001 columns" in (workbook.error or "")
+
+
+def test_a_reader_that_aborts_the_process_only_costs_the_child(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import os
+
+    import parsers.sheets as sheets
+
+    # Native code that aborts (as calamine does when an allocation fails) takes the
+    # forked child down, not us.
+    monkeypatch.setattr(sheets, "_read_calamine", lambda *args, **kwargs: os.abort())
+    workbook = read_workbook(to_xlsx([("S", ROWS)]), "x.xlsx")
+    assert workbook.error_kind == "corrupt"
+    assert "died" in (workbook.error or "")
+
+
+def test_a_reader_that_hangs_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    import parsers.sheets as sheets
+
+    monkeypatch.setattr(sheets, "CHILD_SECONDS", 0.5)
+    monkeypatch.setattr(sheets, "_read_calamine", lambda *args, **kwargs: time.sleep(30))
+    started = time.monotonic()
+    workbook = read_workbook(to_xlsx([("S", ROWS)]), "x.xlsx")
+    assert workbook.error_kind == "too_large"
+    assert time.monotonic() - started < 10
+
+
+def test_the_child_has_a_memory_ceiling(monkeypatch: pytest.MonkeyPatch) -> None:
+    import parsers.sheets as sheets
+
+    def greedy(*args: object, **kwargs: object) -> None:
+        bytearray(4 * sheets.CHILD_MEMORY)
+
+    monkeypatch.setattr(sheets, "_read_calamine", greedy)
+    workbook = read_workbook(to_xlsx([("S", ROWS)]), "x.xlsx")
+    assert workbook.error_kind == "too_large"
+    assert workbook.error == "out of memory"
+
+
+def test_isolated_and_in_process_reads_agree() -> None:
+    data = to_ods([("Consignes", [["Lire"]]), ("Recueil", ROWS)])
+    assert read_workbook(data, "x.ods") == read_workbook(data, "x.ods", isolated=False)
