@@ -20,7 +20,7 @@ from parsers import dsn
 from parsers.charsets import decode_bytes
 from parsers.headers import decode_header, unfold
 from parsers.html import html_to_text
-from parsers.pdf import extract_pdf_text
+from parsers.pdfguard import extract_pdf_text_guarded
 from parsers.reply import unflow
 from parsers.sniff import sniff_type
 from parsers.types import Attachment
@@ -218,7 +218,7 @@ class Walker:
             problems.append(f"attachment_too_large: {len(data)} bytes")
         elif text is None:
             if sniffed == "application/pdf" and options.extract_text:
-                result = extract_pdf_text(
+                result = extract_pdf_text_guarded(
                     data, max_pages=options.pdf_max_pages, max_seconds=options.pdf_max_seconds
                 )
                 text = result.text
