@@ -298,7 +298,7 @@ def _skip_reason(row: Sequence[object], values: Sequence[object]) -> str | None:
         # second table pasted below the first): its NIR cell is a word, not digits.
         if (
             isinstance(nir, str)
-            and not any(c.isdigit() for c in nir)
+            and not any(c.isdecimal() for c in nir)
             and header_field(nir)
             and header_field(last)
         ):
@@ -310,7 +310,7 @@ def _skip_reason(row: Sequence[object], values: Sequence[object]) -> str | None:
     if len(filled) == 1:
         if isinstance(lead, (int, float)) and not isinstance(lead, bool) and abs(lead) < 100_000:
             return "ligne de total"
-        if isinstance(lead, str) and lead.strip().isdigit() and len(lead.strip()) < 6:
+        if isinstance(lead, str) and lead.strip().isdecimal() and len(lead.strip()) < 6:
             return "ligne de total"
         if isinstance(lead, str) and len(lead.split()) >= 5:
             return "note"
@@ -508,7 +508,7 @@ def _with_key(nir: object, key: object) -> object:
     """A 13-character NIR followed by the key from its own column."""
     body = text_of(nir).replace(" ", "")
     digits = text_of(key).replace(" ", "")
-    if len(body) == 13 and digits.isdigit() and len(digits) <= 2:
+    if len(body) == 13 and digits.isdecimal() and len(digits) <= 2:
         return f"{body}{int(digits):02d}"
     return nir
 
@@ -656,12 +656,12 @@ def nir_key(body: str) -> int:
 
 def _parse_nir_text(text: str) -> tuple[str | None, str | None]:
     # Most NIRs are 15 plain digits: no clean-up needed.
-    if len(text) == 15 and text.isascii() and text.isdigit():
+    if len(text) == 15 and text.isascii() and text.isdecimal():
         if 97 - int(text[:13]) % 97 != int(text[13:]):
             return text, "NIR invalide (clé de contrôle incorrecte)"
         return text, None
     # A number written out by a program: "185057800608436.0".
-    if text.endswith(".0") and text[:-2].isdigit():
+    if text.endswith(".0") and text[:-2].isdecimal():
         text = text[:-2]
     compact = _NIR_NOISE.sub("", text).upper()
     if not compact:
@@ -670,7 +670,7 @@ def _parse_nir_text(text: str) -> tuple[str | None, str | None]:
         return compact, "NIR illisible (écrit en notation scientifique : cellule à passer en texte)"
     if len(compact) == 13 and _NIR_SHAPE.fullmatch(compact):
         return compact, "NIR incomplet (clé de contrôle manquante)"
-    if len(compact) != 15 or not _NIR_SHAPE.fullmatch(compact[:13]) or not compact[13:].isdigit():
+    if len(compact) != 15 or not _NIR_SHAPE.fullmatch(compact[:13]) or not compact[13:].isdecimal():
         return compact, f"NIR invalide (13 chiffres et une clé de 2 chiffres attendus : « {text} »)"
     if nir_key(compact[:13]) != int(compact[13:]):
         return compact, "NIR invalide (clé de contrôle incorrecte)"
@@ -811,7 +811,7 @@ def _parse_blocks_text(text: str) -> tuple[int, ...]:
     numbers: list[int] = []
     pending_range = False
     for token in _BLOCK_TOKEN.findall(fold(text.replace("-", " a ").replace("–", " a "))):
-        if token.isdigit():
+        if token.isdecimal():
             number = int(token)
             if not 1 <= number <= 20:
                 return ()

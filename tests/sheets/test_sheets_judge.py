@@ -180,6 +180,8 @@ def test_candidates_split_over_two_sheets_are_all_judged() -> None:
         ("1,85057E+14", "NIR illisible"),
         ("12345", "NIR invalide (13 chiffres et une clé de 2 chiffres attendus"),
         ("", "NIR manquant"),
+        # A superscript digit is a digit to str.isdigit() but not to int().
+        (nir_for(4)[:13] + "³1", "NIR invalide (13 chiffres"),
     ],
     ids=[
         "float",
@@ -192,6 +194,7 @@ def test_candidates_split_over_two_sheets_are_all_judged() -> None:
         "scientific",
         "short",
         "empty",
+        "superscript",
     ],
 )
 def test_nir_rules(nir: Any, expected: str | None) -> None:
