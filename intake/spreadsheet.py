@@ -334,13 +334,15 @@ def check_organisation(raw: object) -> Checked:
 @lru_cache(maxsize=1024, typed=True)
 def check_branch(raw: object) -> Checked:
     text = text_of(raw)
-    branch = BRANCHES.get(fold(text).removeprefix("branche "))
+    key = fold(text).removeprefix("branche ")
+    # "Famille", "Famille (CNAF)", "Retraite - CARSAT": the first word names it.
+    branch = BRANCHES.get(key) or BRANCHES.get(key.split(" ", 1)[0])
+    if "maladie" in key.split():
+        return text, MALADIE_REASON
     if branch is not None:
         return branch, None
     if not text:
         return text, "branche manquante"
-    if "maladie" in fold(text):
-        return text, MALADIE_REASON
     return text, f"branche « {text} » inconnue (Famille, Recouvrement ou Retraite attendu)"
 
 
@@ -348,13 +350,18 @@ def check_branch(raw: object) -> Checked:
 def check_cqp(raw: object) -> Checked:
     text = text_of(raw)
     key = fold(text).removeprefix("cqp ")
-    cqp = CQPS.get(key)
+    words = key.split()
+    # The Maladie-branch CQPs first: "Gestionnaire conseil de l'Assurance Maladie"
+    # begins like the GC.
+    if any(word in words for word in MALADIE_CQPS):
+        return text, MALADIE_REASON
+    # "GC", "GC - Gestionnaire conseil", "Conseiller offre de service".
+    cqp = CQPS.get(key) or (CQPS.get(words[0]) if words else None)
+    cqp = cqp or next((v for k, v in CQPS.items() if " " in k and key.startswith(k)), None)
     if cqp is not None:
         return cqp, None
     if not text:
         return text, "CQP manquant"
-    if any(word in key.split() for word in MALADIE_CQPS):
-        return text, MALADIE_REASON
     return text, f"CQP « {text} » inconnu (GC ou COS attendu)"
 
 
@@ -700,7 +707,7 @@ _YMD = re.compile(
     r"(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
 )
 _MY = re.compile(r"(\d{1,2})[/.\-](\d{4})")
-_SERIAL = re.compile(r"\d{4,6}(?:\.\d+)?")
+_SERIAL = re.compile(r"\d{5}(?:\.\d+)?")
 # fmt: off
 MONTHS = ("janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre",
           "octobre", "novembre", "decembre")
@@ -718,7 +725,8 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
 
 
 def _from_serial(serial: float) -> date | None:
-    if 1 <= serial < 2_958_466:
+    # From 10,000 (1927) on: a year typed alone (2025) is not a date.
+    if 10_000 <= serial < 2_958_466:
         return _EXCEL_EPOCH + timedelta(days=int(serial))
     return None
 
@@ -810,12 +818,14 @@ _RANGE_WORDS = {"a", "au"}
 def _parse_blocks_text(text: str) -> tuple[int, ...]:
     numbers: list[int] = []
     pending_range = False
+    # Words other than numbers are tolerated ("Bloc 1 : accueillir le public"); "à"
+    # or a dash between two numbers is a range ("1 à 4", "BC01-BC03").
     for token in _BLOCK_TOKEN.findall(fold(text.replace("-", " a ").replace("–", " a "))):
         if token.isdecimal():
             number = int(token)
             if not 1 <= number <= 20:
                 return ()
-            if pending_range and numbers and numbers[-1] < number <= numbers[-1] + 20:
+            if pending_range and numbers and numbers[-1] < number:
                 numbers.extend(range(numbers[-1] + 1, number + 1))
             else:
                 numbers.append(number)
@@ -823,7 +833,7 @@ def _parse_blocks_text(text: str) -> tuple[int, ...]:
         elif token in _RANGE_WORDS:
             pending_range = True
         elif token not in _BLOCK_WORDS:
-            return ()
+            pending_range = False
     return tuple(sorted(set(numbers)))
 
 

@@ -588,3 +588,39 @@ def test_pre_numbered_template_rows_and_count_lines_are_not_candidates() -> None
     judgement = judge(rows)
     assert judgement.summary.rows == 2
     assert judgement.summary.accepted == 2
+
+
+@pytest.mark.parametrize(
+    ("index", "value", "field", "expected"),
+    [
+        (7, "CQP GC - Gestionnaire Conseil", "cqp", "GC"),
+        (7, "Conseiller offre de services (COS)", "cqp", "COS"),
+        (1, "Famille (CNAF)", "branch", "Famille"),
+        (1, "Retraite - CARSAT", "branch", "Retraite"),
+        (8, "Bloc 1 : accueillir et orienter le public", "blocks", (1,)),
+        (8, "Bloc 1 à distance, bloc 3", "blocks", (1, 3)),
+    ],
+)
+def test_labels_with_their_wording(index: int, value: Any, field: str, expected: Any) -> None:
+    row = candidate(3)
+    row[index] = value
+    judged = one(row)
+    assert judged.bucket == "accepted", judged.reason
+    assert judged.fields[field] == expected
+
+
+@pytest.mark.parametrize(
+    ("index", "value", "reason"),
+    [
+        (7, "Gestionnaire conseil de l'Assurance Maladie", MALADIE_REASON),
+        (1, "Assurance maladie", MALADIE_REASON),
+        (9, "2025", "date « certifiable à partir du » illisible"),
+        (9, 2025, "date « certifiable à partir du » illisible"),
+    ],
+)
+def test_look_alikes_stay_invalid(index: int, value: Any, reason: str) -> None:
+    row = candidate(3)
+    row[index] = value
+    judged = one(row)
+    assert judged.bucket == "invalid"
+    assert judged.reason is not None and judged.reason.startswith(reason)
