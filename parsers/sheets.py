@@ -322,29 +322,38 @@ def _check_xls(data: bytes, max_cells: int) -> None:
     Calamine itself reports only RC4 encryption; FILEPASS also catches XOR.
     """
     stream = _ole_stream(data, ("workbook", "book"))
-    if stream is None:
+    if stream is None or len(stream) < 8:
         return
-    position, records, size = 0, 0, len(stream)
+    # BIFF puts FILEPASS right after the workbook's first BOF record.
+    second = 4 + int.from_bytes(stream[2:4], "little")
+    if stream[second : second + 2] == b"\x2f\x00":
+        raise _Refused("protected", "password-protected workbook (FILEPASS record)")
+    # One unpack per record reads its type, length and (for cells) row and column;
+    # this loop runs once per cell, so it is kept bare.
+    header = struct.Struct("<HHHH").unpack_from
+    values, mulrk, bof, eof = _XLS_VALUE_RECORDS, _XLS_MULRK, _XLS_BOF, _XLS_EOF
+    position, last = 0, len(stream) - 8
     max_row = max_col = -1
-    unpack = struct.unpack_from
-    while position + 4 <= size:
-        kind, length = unpack("<HH", stream, position)
-        body = position + 4
-        records += 1
-        if records == 2 and kind == _XLS_FILEPASS:
-            raise _Refused("protected", "password-protected workbook (FILEPASS record)")
-        if (kind in _XLS_VALUE_RECORDS or kind == _XLS_MULRK) and length >= 4:
-            row, column = unpack("<HH", stream, body)
-            if kind == _XLS_MULRK and length >= 6:
-                column = unpack("<H", stream, body + length - 2)[0]
+    while position <= last:
+        kind, length, row, column = header(stream, position)
+        if kind in values:
+            if row > max_row:
+                max_row = row
+            if column > max_col:
+                max_col = column
+        elif kind == mulrk and length >= 6:
+            end = position + 4 + length - 2
+            column = int.from_bytes(stream[end : end + 2], "little")
             max_row, max_col = max(max_row, row), max(max_col, column)
-        elif kind == _XLS_BOF:
+        elif kind == bof:
             max_row = max_col = -1
-        elif kind == _XLS_EOF and (max_row + 1) * (max_col + 1) > max_cells:
-            raise _Refused(
-                "too_large", f"a sheet spans {max_row + 1} rows x {max_col + 1} columns of cells"
-            )
-        position = body + length
+        elif kind == eof and (max_row + 1) * (max_col + 1) > max_cells:
+            break
+        position += 4 + length
+    if (max_row + 1) * (max_col + 1) > max_cells:
+        raise _Refused(
+            "too_large", f"a sheet spans {max_row + 1} rows x {max_col + 1} columns of cells"
+        )
 
 
 def _sniff_zip(data: bytes, filename: str | None) -> Format:
