@@ -26,7 +26,9 @@ from __future__ import annotations
 import contextlib
 import faulthandler
 import io
+import os
 import re
+import secrets
 import struct
 import tempfile
 import zipfile
@@ -144,14 +146,20 @@ def _read_isolated(data: bytes, fmt: Format, max_rows: int, max_cells: int) -> W
     """
     import multiprocessing
 
+    # Imported and resolved here, before the fork, so that the child takes no import
+    # or module lock that another thread of this process might hold.
+    import python_calamine  # noqa: F401
+
+    tempfile.gettempdir()
     try:
         context = multiprocessing.get_context("fork")
     except ValueError:
         # No fork on this platform: read in this process.
         return _read_calamine(data, fmt, max_rows=max_rows, max_cells=max_cells)
+    path = _temporary_path(fmt)
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(
-        target=_child_read, args=(sender, data, fmt, max_rows, max_cells), daemon=True
+        target=_child_read, args=(sender, data, fmt, max_rows, max_cells, path), daemon=True
     )
     try:
         process.start()
@@ -175,6 +183,8 @@ def _read_isolated(data: bytes, fmt: Format, max_rows: int, max_cells: int) -> W
         if process.is_alive():
             process.kill()
         process.join(5)
+        with contextlib.suppress(OSError):
+            os.unlink(path)
     if isinstance(result, Workbook):
         return result
     if result == "timeout":
@@ -183,9 +193,8 @@ def _read_isolated(data: bytes, fmt: Format, max_rows: int, max_cells: int) -> W
 
 
 def _child_read(
-    sender: Any, data: bytes, fmt: Format, max_rows: int, max_cells: int
+    sender: Any, data: bytes, fmt: Format, max_rows: int, max_cells: int, path: str
 ) -> None:  # pragma: no cover - runs in the child process
-    import os
     import resource
 
     # Without a ceiling (a platform that refuses it), the time limit still holds.
@@ -198,7 +207,7 @@ def _child_read(
         os.dup2(devnull, 2)
     faulthandler.disable()
     try:
-        workbook = _read_calamine(data, fmt, max_rows=max_rows, max_cells=max_cells)
+        workbook = _read_calamine(data, fmt, max_rows=max_rows, max_cells=max_cells, path=path)
     except _Refused as refusal:
         workbook = Workbook(sheets=(), format=fmt, error=str(refusal), error_kind=refusal.kind)
     except MemoryError:
@@ -541,7 +550,14 @@ def _check_ods_extent(xml: bytes, max_cells: int) -> None:
 _KEPT = frozenset({float, int, bool, datetime, date})
 
 
-def _open_calamine(data: bytes, fmt: Format) -> python_calamine.CalamineWorkbook:
+def _temporary_path(fmt: Format) -> str:
+    suffix = ".xlsx" if fmt == "xlsm" else f".{fmt}"
+    return os.path.join(tempfile.gettempdir(), f"sheet-{secrets.token_hex(8)}{suffix}")
+
+
+def _open_calamine(
+    data: bytes, fmt: Format, path: str | None = None
+) -> python_calamine.CalamineWorkbook:
     """Open with the reader for ``fmt``: calamine picks it by the file's extension.
 
     Opening from memory makes calamine guess the format by trying each reader in turn,
@@ -550,14 +566,23 @@ def _open_calamine(data: bytes, fmt: Format) -> python_calamine.CalamineWorkbook
     """
     import python_calamine
 
-    suffix = ".xlsx" if fmt == "xlsm" else f".{fmt}"
-    with tempfile.NamedTemporaryFile(suffix=suffix, prefix="sheet-") as handle:
-        handle.write(data)
-        handle.flush()
-        return python_calamine.CalamineWorkbook.from_path(handle.name)
+    # The name is made here rather than by tempfile, whose first use takes a lock: in a
+    # forked child, a lock some other thread of the parent held would never open. The
+    # parent of an isolated read chooses it, to remove the file if the child dies.
+    path = path or _temporary_path(fmt)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        return python_calamine.CalamineWorkbook.from_path(path)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
 
 
-def _read_calamine(data: bytes, fmt: Format, *, max_rows: int, max_cells: int) -> Workbook:
+def _read_calamine(
+    data: bytes, fmt: Format, *, max_rows: int, max_cells: int, path: str | None = None
+) -> Workbook:
     import python_calamine
 
     if fmt in ("xlsx", "xlsm", "xlsb", "ods"):
@@ -565,7 +590,7 @@ def _read_calamine(data: bytes, fmt: Format, *, max_rows: int, max_cells: int) -
     elif fmt == "xls":
         _check_xls(data, max_cells)
     try:
-        book = _open_calamine(data, fmt)
+        book = _open_calamine(data, fmt, path)
     except python_calamine.PasswordError as exc:
         raise _Refused("protected", f"password-protected workbook: {exc}") from None
     except python_calamine.CalamineError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from sheetfixtures import (
@@ -381,18 +382,27 @@ def test_xlsb_cells_claiming_a_huge_rectangle_are_refused_before_calamine() -> N
 
 
 def test_a_reader_that_aborts_the_process_only_costs_the_child(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     import os
 
     import parsers.sheets as sheets
 
-    # Native code that aborts (as calamine does when an allocation fails) takes the
-    # forked child down, not us.
-    monkeypatch.setattr(sheets, "_read_calamine", lambda *args, **kwargs: os.abort())
+    path = tmp_path / "sheet.xlsx"
+
+    def abort(*args: object, path: str, **kwargs: object) -> None:
+        # Native code that aborts (as calamine does when an allocation fails) after
+        # the temporary copy was written.
+        Path(path).write_bytes(b"copy")
+        os.abort()
+
+    monkeypatch.setattr(sheets, "_temporary_path", lambda fmt: str(path))
+    monkeypatch.setattr(sheets, "_read_calamine", abort)
     workbook = read_workbook(to_xlsx([("S", ROWS)]), "x.xlsx")
     assert workbook.error_kind == "corrupt"
     assert "died" in (workbook.error or "")
+    # The parent removes the copy the dead child left behind.
+    assert not path.exists()
 
 
 def test_a_reader_that_hangs_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
