@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -161,3 +162,8 @@ def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def fastapi_http_error(request: Request, exc: HTTPException) -> Response:
         return await http_error(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, _exc: RequestValidationError) -> Response:
+        detail = "Un paramètre de la page ou du formulaire est invalide."
+        return await http_error(request, StarletteHTTPException(400, detail))

@@ -31,6 +31,8 @@ class Sample:
     name: str
     role: str
     raw: bytes
+    # When the bot received it (the case's times are set to this after filing).
+    received: datetime | None = None
 
 
 def mail(
@@ -169,14 +171,14 @@ def samples(now: datetime | None = None) -> list[Sample]:
             "Cordialement,\nClaire Martin\n",
             when=day(now, 3), message_id="<report-martin@example.fr>",
             attachments=[("certificat-medical.pdf", "application/pdf", certificate())],
-        )),
+        ), day(now, 3)),
         Sample("problem-nuc", "accueil", mail(
             "Paul Durand <paul.durand@example.org>",
             "NUC jamais reçu",
             "Bonjour,\n\nJe n'ai jamais reçu mon NUC et je ne peux pas finaliser mon inscription.\n\n"
             "Merci d'avance,\nPaul\n",
             when=day(now, 5), message_id="<nuc-durand@example.org>",
-        )),
+        ), day(now, 5)),
         Sample("problem-password", "accueil", mail(
             "Sophie Bernard <sophie.bernard@example.net>",
             "Mot de passe Certif-UP perdu",
@@ -184,14 +186,14 @@ def samples(now: datetime | None = None) -> list[Sample]:
             "Certif-UP pour l'épreuve UP-EP2.\n\nSophie Bernard\n8 avenue Jean Jaurès\n"
             "33000 Bordeaux\n06 98 76 54 32\nNUC 2023-004512\n",
             when=day(now, 1), message_id="<mdp-bernard@example.net>",
-        )),
+        ), day(now, 1)),
         Sample("deferral-holiday", "accueil", mail(
             "Marc Petit <marc.petit@example.com>",
             "Annulation inscription",
             "Bonjour,\n\nJe pars en vacances à l'étranger à la date de l'épreuve, je voudrais "
             "annuler mon inscription et être remboursé.\n\nMarc Petit\nNUC 2024-000777\n",
             when=day(now, 8), message_id="<annul-petit@example.com>",
-        )),
+        ), day(now, 8)),
         Sample("spreadsheet-caf", "certification", mail(
             "Service formation CAF <formation@caf-rhone.example.fr>",
             "Tableau de recueil CQP GC - CAF du Rhône",
@@ -200,28 +202,28 @@ def samples(now: datetime | None = None) -> list[Sample]:
             role="certification", when=datetime(2025, 3, 10, 10, 0, tzinfo=UTC),
             message_id="<tableau-caf@caf-rhone.example.fr>",
             attachments=[("recueil-caf-rhone.xlsx", XLSX, caf_sheet())],
-        )),
+        ), day(now, 4)),
         Sample("mycertif", "certification", mail(
             "URSSAF formation <formation@urssaf.example.fr>",
             "Accès myCertif impossible",
             "Bonjour,\n\nNous n'arrivons plus à nous connecter à la plateforme myCertif UCANSS : "
             "mot de passe refusé.\n\nCordialement\n",
             role="certification", when=day(now, 2), message_id="<mycertif-urssaf@example.fr>",
-        )),
+        ), day(now, 2)),
         Sample("hostile-html", "accueil", mail(
             "Inconnu <visiteur@hostile.example>",
             "Question sur l'inscription",
             "Bonjour, voici ma question sur l'inscription.\n",
-            when=day(now, 0, hour=max(now.hour - 1, 0)), message_id="<hostile@hostile.example>",
+            when=now - timedelta(hours=1), message_id="<hostile@hostile.example>",
             html=HOSTILE_HTML, inline=[("logo.png", "image/png", PIXEL_PNG, "logo@hostile.example")],
-        )),
+        ), now - timedelta(hours=1)),
         Sample("question-dates", "accueil", mail(
             "Julie Moreau <julie.moreau@example.fr>",
             "Dates des épreuves",
             "Bonjour,\n\nPourriez-vous m'indiquer les dates des prochaines épreuves ?\n\n"
             "Merci,\nJulie Moreau\n",
             when=day(now, 12), message_id="<dates-moreau@example.fr>",
-        )),
+        ), day(now, 12)),
     ]  # fmt: skip
     return out
 
@@ -239,4 +241,24 @@ def seed(
         outcome = pipeline.process(mailbox, sample.raw, source_key=f"web-{sample.name}")
         assert outcome.case_ref, (sample.name, outcome)
         refs[sample.name] = outcome.case_ref
+        if sample.received is not None:
+            backdate(engine, outcome.case_ref, sample.received)
     return refs
+
+
+def backdate(engine: Any, ref: str, when: datetime) -> None:
+    """Make a freshly filed case look received at ``when`` (its rows' times moved back)."""
+    from sqlmodel import select
+
+    from store import AuditEvent, Message, Reply, session_scope
+    from store.queries import case_by_ref
+
+    with session_scope(engine) as session:
+        case = case_by_ref(session, ref)
+        assert case is not None
+        case.created_at = case.updated_at = when
+        if case.waiting_since is not None:
+            case.waiting_since = when
+        for model, column in ((Message, "created_at"), (Reply, "created_at"), (AuditEvent, "at")):
+            for row in session.exec(select(model).where(model.case_id == case.id)).all():
+                setattr(row, column, when)
