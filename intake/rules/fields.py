@@ -73,7 +73,9 @@ _STREET_WORDS = (
 # (lieu-dit, résidence... often come without a number).
 _STREET = re.compile(
     rf"(?:(?<![\w-])\d{{1,4}}\s?(?:bis|ter|b|a)?\s?,?\s+(?:{_STREET_WORDS})\b\.?"
-    rf"|(?:^|\n)\s*(?:{_STREET_WORDS})\b\.?\s+\w)",
+    rf"|(?:^|\n)\s*(?:{_STREET_WORDS})\b\.?\s+\w"
+    # Rural addresses name a place instead of a street: "Le Bourg", "La Ville Hervé".
+    rf"|(?:^|\n)\s*(?:le bourg|la ville [a-z]|le village|les? hameaux?|lieu[- ]dit))",
     re.IGNORECASE,
 )
 _POSTCODE_TOWN = re.compile(
@@ -148,7 +150,7 @@ def find_exams(text: str, catalogue: Iterable[tuple[str, str]]) -> tuple[str, ..
 
 # -------------------------------------------------------------------------- names
 
-_NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:[-'’][A-ZÀ-ÖØ-Þa-zà-öø-ÿ][a-zà-öø-ÿ]+)*"
+_NAME_WORD = r"(?:[DLNO]['’])?[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:[-'’][A-ZÀ-ÖØ-Þa-zà-öø-ÿ][a-zà-öø-ÿ]+)*"
 _UPPER_WORD = r"[A-ZÀ-ÖØ-Þ]{2,}(?:[-'’][A-ZÀ-ÖØ-Þ]{2,})*"
 _INITIAL = r"[A-ZÀ-ÖØ-Þ]\.?"
 _PARTICLE = r"(?:de|du|des|le|la|van|von|da|di|ben|el|d'|de la|De|Du|Le|La|Van|Von)"

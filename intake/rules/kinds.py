@@ -109,7 +109,7 @@ _THANKS = re.compile(
 # Any sign of a problem or a request: negations, questions, trouble words.
 _NOT_JUST_THANKS = re.compile(
     r"\?|\bpas\b|\bplus\b|\bn'|\bne\b|\bni\b|impossible|probleme|souci|erreur|bloque|"
-    r"aide|toujours|pourriez|pouvez|pourrais|voudrais|souhaite|besoin|merci de (me|nous)"
+    r"aide|toujours|pourriez|pouvez|pourrais|voudrais|souhaite|besoin|merci (de|d')"
 )
 
 

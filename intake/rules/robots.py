@@ -175,6 +175,25 @@ def _autoreply_subject(mail: InboundMail, sets: Mapping[str, PhraseSet]) -> str 
     return None
 
 
+_GENERIC_AUTOMATIC = {
+    "ceci est un message automatique",
+    "ceci est un mail automatique",
+    "ceci est un courriel automatique",
+    "message automatique",
+    "message genere automatiquement",
+    "this is an automated",
+    "this is an automatic",
+    "automatically generated",
+}
+
+
+def _answers_something(mail: InboundMail) -> bool:
+    """An automatic *answer* replies to a mail: it says so in its headers or subject."""
+    if mail.in_reply_to or mail.references:
+        return True
+    return bool(re.match(r"\s*(re|aw|tr|fw|rv|sv)\s?:", mail.subject, re.IGNORECASE))
+
+
 def _autoreply_body(mail: InboundMail, sets: Mapping[str, PhraseSet]) -> str | None:
     text = mail.new_text or mail.text
     # Out-of-office notices are short; a long mail that happens to say "je serai de
@@ -188,6 +207,11 @@ def _autoreply_body(mail: InboundMail, sets: Mapping[str, PhraseSet]) -> str | N
     # out-of-office: the strong phrases are those listed; at least one must be there,
     # and the mail must not be a reply that carries attachments.
     if mail.files:
+        return None
+    # "Ceci est un message automatique" alone, in a mail that answers nothing, is a
+    # platform's notification (a parcel, a webinar): `other`, which the no-reply
+    # guard then keeps unanswered.
+    if body in _GENERIC_AUTOMATIC and not _answers_something(mail):
         return None
     # "Je serai absente du 3 au 5 mars, je demande un report" is a person's request.
     if sets["deferral"].search(fold(text)):

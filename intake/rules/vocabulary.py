@@ -543,6 +543,10 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     # make a registration problem even without the word "inscription".
     "exam_words": ("epreuve*", "examen", "examens", "session"),
     "site_trouble": (
+        "n'arrive pas a (selectionner|cliquer|valider|choisir|cocher|enregistrer)",
+        "menu deroulant",
+        "formulaire",
+        "liste deroulante",
         "bug",
         "beug",
         "erreur",
@@ -881,6 +885,10 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     ),
     # --- Deferral fields ------------------------------------------------------------
     "medical": (
+        "operer",
+        "me faire operer",
+        "intervention",
+        "me fait operer",
         "sick",
         "illness",
         "flu",
