@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from intake.cli_bot import register as _register_bot_commands
+from intake.cli_web import register as _register_web_commands
 from intake.config import Config, ConfigError, load_config
 
 app = typer.Typer(
@@ -82,6 +83,8 @@ def demo(config_path: ConfigOption = None) -> None:
 
 # The live bot's commands: poll --once, run, cases, status, db upgrade.
 _register_bot_commands(app)
+# The staff interface's commands: serve, user add/list, export rows.
+_register_web_commands(app)
 
 
 def main() -> None:

@@ -134,3 +134,20 @@ def empty_site(tmp_path: Path) -> Iterator[Site]:
     made = make_site(tmp_path, seed=False)
     yield made
     made.engine.dispose()
+
+
+def write_config(site: Site) -> Path:
+    """The site's configuration as a TOML file (for the real ``intake`` command)."""
+    settings = site_settings(site.root)
+    lines = [
+        "[store]",
+        f'url = "{settings["store"]["url"]}"',
+        'files = "files"',
+        "[outbox]",
+        'dir = "outbox"',
+    ]
+    for mailbox in settings["mailbox"]:
+        lines += ["[[mailbox]]"] + [f'{k} = "{v}"' for k, v in mailbox.items()]
+    path = site.root / "config.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
