@@ -7,6 +7,7 @@ no I/O; the spreadsheet judgement it may call reads only the attachment's bytes.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import replace
 from datetime import datetime
 
@@ -22,7 +23,8 @@ from intake.rules.context import MAX_OWN_TEXT, Context, make_context, own_text
 from intake.rules.documents import classify_attachments, is_spreadsheet
 from intake.rules.kinds import KIND_RULES
 from intake.rules.replies import reply_blocked, reply_template
-from parsers.types import InboundMail
+from intake.spreadsheet import SpreadsheetJudgement, judge_spreadsheet
+from parsers.types import Attachment, InboundMail
 
 # Kinds for which SPEC §3 reports the NUC.
 NUC_KINDS = (Kind.PROBLEM_REPORT, Kind.DEFERRAL_REQUEST, Kind.OTHER)
@@ -135,9 +137,8 @@ def _fields(ctx: Context, kind: Kind, reasons: list[Reason]) -> Classification:
         else:
             missing = ()
             spreadsheet = _judge(sheets, mail.date, config)
-            unreadable = spreadsheet is not None and spreadsheet.error is not None
-            if spreadsheet is not None:
-                reasons.append(Reason("spreadsheet.judged", str(spreadsheet.to_json())))
+            unreadable = spreadsheet.error is not None
+            reasons.append(Reason("spreadsheet.judged", str(spreadsheet.to_json())))
     template = reply_template(
         kind,
         missing=missing,
@@ -174,18 +175,34 @@ def _nuc(ctx: Context) -> str | None:
     )
 
 
-def _judge(sheets: list, mail_date: datetime | None, config: Config) -> SpreadsheetSummary | None:
+# The last few judgements, so that the pipeline, which needs the judged rows after
+# classifying, does not read and judge the same workbook a second time.
+_JUDGED: OrderedDict[tuple[str, datetime | None, int], SpreadsheetJudgement] = OrderedDict()
+_JUDGED_SIZE = 8
+
+
+def judge_attachment(
+    attachment: Attachment, mail_date: datetime | None, config: Config
+) -> SpreadsheetJudgement:
+    """The row judgement of one attached spreadsheet, computed once per mail."""
+    key = (attachment.sha256, mail_date, id(config))
+    judged = _JUDGED.get(key)
+    if judged is None:
+        judged = judge_spreadsheet(attachment.payload, attachment.filename, mail_date, config)
+        _JUDGED[key] = judged
+        while len(_JUDGED) > _JUDGED_SIZE:
+            _JUDGED.popitem(last=False)
+    return judged
+
+
+def _judge(
+    sheets: list[Attachment], mail_date: datetime | None, config: Config
+) -> SpreadsheetSummary:
     """Judge every attached spreadsheet and add up the buckets."""
-    try:
-        from intake.spreadsheet import judge_spreadsheet
-    except ImportError:
-        # The row judgement is optional in the dry run until it is installed.
-        return None
     total = SpreadsheetSummary(0, 0, 0, 0, 0)
     errors = []
     for attachment in sheets:
-        judged = judge_spreadsheet(attachment.payload, attachment.filename, mail_date, config)
-        summary = judged.summary
+        summary = judge_attachment(attachment, mail_date, config).summary
         if summary.error:
             errors.append(summary.error)
             continue

@@ -115,14 +115,12 @@ class Pipeline:
         files = [a for a in mail.files if is_spreadsheet(a)]
         if not files:
             return []
-        from intake.spreadsheet import judge_spreadsheet
+        from intake.classify import judge_attachment
         from responders.annotate import annotated_copy
 
         sheets = []
         for attachment in files:
-            judgement = judge_spreadsheet(
-                attachment.payload, attachment.filename, mail.date, self.config
-            )
+            judgement = judge_attachment(attachment, mail.date, self.config)
             sheet = SheetResult(attachment.filename, judgement)
             if not judgement.summary.error and judgement.tables:
                 try:
