@@ -7,6 +7,7 @@ Content-Security-Policy (no inline style) lets them through. Each bar has a
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from datetime import date
 from html import escape
@@ -26,15 +27,12 @@ KIND_COLOURS = {
 
 
 def _nice_max(value: int) -> int:
-    """A round top for the axis: 5, 10, 20, 25, 50, 100..."""
-    if value <= 5:
-        return 5
-    magnitude = 10 ** (len(str(value)) - 1)
-    for step in (1, 2, 2.5, 5, 10):
-        top = int(step * magnitude)
-        if top >= value:
-            return top
-    return value
+    """A round top for a four-step axis with whole-number ticks: 4, 8, 20, 40, 80, 200..."""
+    # Steps 1, 2, 5, 10, 20, 50, 100...: four of them reach the top.
+    step, factors = 1, itertools.cycle((2, 2.5, 2))
+    while step * 4 < value:
+        step = int(step * next(factors))
+    return step * 4
 
 
 def stacked_days(
@@ -64,7 +62,7 @@ def stacked_days(
             f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" '
             f'stroke="#e4e7eb" stroke-width="1"/>'
             f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
-            f'fill="#616e7c">{value:g}</text>'
+            f'fill="#616e7c">{int(value)}</text>'
         )
     for index, day in enumerate(days):
         x = left + index * slot + (slot - bar) / 2

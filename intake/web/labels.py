@@ -200,6 +200,11 @@ def age(since: datetime | None, now: datetime) -> str:
     return f"{days} j {hours} h" if hours and days < 7 else f"{days} j"
 
 
+def waited_long(since: datetime | None, now: datetime, days: int = 7) -> bool:
+    """Waiting for more than ``days`` days (shown in red in the queue)."""
+    return since is not None and now - since > timedelta(days=days)
+
+
 def local_time(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
     """A stored UTC time shown in the server's local time zone."""
     if value is None:

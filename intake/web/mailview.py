@@ -141,13 +141,22 @@ def part_by_sha(mail: InboundMail, sha: str) -> Attachment | None:
     return None
 
 
+# Our own look for the frame (the mail's own <style> blocks are always removed).
+FRAME_STYLE = (
+    "body{font-family:system-ui,'DejaVu Sans',sans-serif;font-size:15px;line-height:1.45;"
+    "color:#1f2933;margin:.8rem;overflow-wrap:anywhere}img{max-width:100%;height:auto}"
+    "table{max-width:100%}"
+)
+
+
 def frame_document(body: str, title: str) -> str:
     """A whole HTML document around sanitised content (``body`` is already safe)."""
     from html import escape
 
     return (
         '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
-        f'<meta name="referrer" content="no-referrer"><title>{escape(title)}</title></head>'
+        f'<meta name="referrer" content="no-referrer"><title>{escape(title)}</title>'
+        f"<style>{FRAME_STYLE}</style></head>"
         f'<body class="frame">{body}</body></html>'
     )
 

@@ -195,7 +195,7 @@ def test_security_headers_on_pages_and_errors(site: Site) -> None:
         assert "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["x-frame-options"] == "DENY"
-        assert response.headers["referrer-policy"] == "no-referrer"
+        assert response.headers["referrer-policy"] == "same-origin"
         assert response.headers["cache-control"] == "no-store"
     assert client.get("/nope").status_code == 404
 

@@ -82,6 +82,17 @@ def thread(session: Session, case: Case, web_files: Any) -> list[dict[str, Any]]
     return entries
 
 
+def _proposal(session: Session, case: Case, config: Any) -> str | None:
+    """The bot's proposed reply, unless it was already sent (or is waiting to be)."""
+    template = proposed_template(case, config)
+    if template is None:
+        return None
+    for reply in case_replies(session, case.id or 0):
+        if reply.template == template and reply.state not in ("cancelled", "failed_permanent"):
+            return None
+    return template
+
+
 @router.get("/cases/{ref}")
 def case_page(
     request: Request,
@@ -117,7 +128,7 @@ def case_page(
             "bucket": bucket,
             "bucket_counts": bucket_counts,
             "audit": case_audit(session, case.id or 0),
-            "proposed": proposed_template(case, context.config),
+            "proposed": _proposal(session, case, context.config),
             "actions": available_actions(case),
             "can_act": user.role in ("agent", "admin"),
             "notice": NOTICES.get(notice or ""),
