@@ -161,3 +161,27 @@ def test_no_preview_for_types_that_could_carry_script(empty_site: Site) -> None:
         download = client.get(f"/files/{attachment_id}/download")
         assert download.headers["content-type"] == "application/octet-stream"
         assert download.headers["content-disposition"].startswith("attachment;")
+
+
+def test_headers_and_names_from_mails_are_escaped_everywhere(empty_site: Site) -> None:
+    from tests.web.mails import Sample, mail, seed
+
+    raw = mail(
+        '"<img src=x onerror=alert(1)>" <hack@example.org>',
+        "<script>alert('objet')</script> report",
+        "Bonjour, je demande un report. <b>gras</b>",
+        when=datetime(2025, 6, 1, 9, 0, tzinfo=UTC),
+        message_id="<escape@example.org>",
+    )
+    refs = seed(empty_site.config, empty_site.engine, empty_site.files,
+                [Sample("escape", "accueil", raw)])  # fmt: skip
+    client = empty_site.login("arthur")
+    ref = refs["escape"]
+    pages = [client.get("/").text, client.get(f"/cases/{ref}").text,
+             client.get(f"/cases/{ref}/actions/request_info").text,
+             client.get("/dashboard").text]  # fmt: skip
+    for page in pages:
+        assert "<script>alert" not in page
+        assert "<img src=x" not in page
+        assert "<b>gras</b>" not in page
+    assert "&lt;script&gt;alert(&#39;objet&#39;)&lt;/script&gt;" in pages[0]
