@@ -30,6 +30,7 @@ class PreviewError(Exception):
 
 
 def _limit_memory() -> None:
+    """Called by the child itself (a preexec_fn is unsafe in the threaded server)."""
     import resource
 
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
@@ -43,7 +44,6 @@ def render_pdf(data: bytes, *, max_pages: int = MAX_PAGES, width: int = WIDTH_PX
             input=data,
             capture_output=True,
             timeout=TIMEOUT_SECONDS,
-            preexec_fn=_limit_memory,  # noqa: PLW1509 - a fresh child, no threads yet
             check=False,
         )
     except subprocess.TimeoutExpired:
@@ -97,6 +97,7 @@ page_cache = PageCache()
 
 
 def _child(max_pages: int, width: int) -> int:
+    _limit_memory()
     import pypdfium2 as pdfium
 
     data = sys.stdin.buffer.read()

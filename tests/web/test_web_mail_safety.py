@@ -185,3 +185,24 @@ def test_headers_and_names_from_mails_are_escaped_everywhere(empty_site: Site) -
         assert "<img src=x" not in page
         assert "<b>gras</b>" not in page
     assert "&lt;script&gt;alert(&#39;objet&#39;)&lt;/script&gt;" in pages[0]
+
+
+def test_a_broken_pdf_gets_a_message_not_an_error(empty_site: Site) -> None:
+    from tests.web.mails import Sample, mail, seed
+
+    raw = mail(
+        "Zoé Roux <zoe.roux@example.fr>", "Report médical", "Voici mon certificat médical.",
+        when=datetime(2025, 6, 1, 9, 0, tzinfo=UTC), message_id="<broken@example.fr>",
+        attachments=[("certificat.pdf", "application/pdf", b"%PDF-1.7\n" + b"\x00garbage" * 200)],
+    )  # fmt: skip
+    refs = seed(empty_site.config, empty_site.engine, empty_site.files,
+                [Sample("broken", "accueil", raw)])  # fmt: skip
+    client = empty_site.login("lea")
+    with empty_site.session() as session:
+        attachment = session.exec(select(Attachment)).one()
+    assert attachment.sniffed_type == "application/pdf"
+    view = client.get(f"/files/{attachment.id}/view")
+    assert view.status_code == 200
+    assert "ne peut pas être affiché" in view.text and "<img" not in view.text
+    assert client.get(f"/files/{attachment.id}/page/0").status_code == 404
+    assert client.get(f"/cases/{refs['broken']}").status_code == 200
