@@ -56,6 +56,16 @@ def classify(
     return result
 
 
+def classify_as(
+    mail: InboundMail, role: str, config: Config, kind: Kind, why: Reason
+) -> tuple[Classification, Context]:
+    """The fields and the reply the rules give ``mail`` once a person has decided its
+    kind (staff reclassifying a case); the context is returned for further rules."""
+    ctx = make_context(mail, role, config)
+    ctx.documents = classify_attachments(mail, ctx.sets, ctx.own)
+    return _fields(ctx, kind, [why]), ctx
+
+
 def _robot(ctx: Context) -> Classification | None:
     for rule in robots.BOUNCE_RULES:
         evidence = rule.check(ctx.mail, ctx.sets)

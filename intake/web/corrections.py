@@ -40,20 +40,15 @@ def _reclassified(
     config: Config, files: FileStore, case: Case, message_sha: str, kind: Kind, actor: str
 ) -> tuple[Any, Classification, Any]:
     """Run the bot's rules on the mail with ``kind`` imposed."""
-    # The classifier's per-kind field step; a public "classify as" would be cleaner,
-    # but this is exactly what the bot runs once it has decided the kind.
-    from intake.classify import _fields
+    from intake.classify import classify_as
     from intake.pipeline import Pipeline
-    from intake.rules.context import make_context
-    from intake.rules.documents import classify_attachments
 
     raw = files.get(message_sha)
     # The pipeline's preparation (parse with PDF text, judge spreadsheets), no database.
     prepared = Pipeline(config, None, files).prepare(raw, case.role)  # type: ignore[arg-type]
-    ctx = make_context(prepared.mail, case.role, config)
-    ctx.documents = classify_attachments(prepared.mail, ctx.sets, ctx.own)
     why = Reason("staff.reclassify", f"{case.kind} → {kind.value} ({actor})")
-    return prepared, _fields(ctx, kind, [why]), ctx
+    result, ctx = classify_as(prepared.mail, case.role, config, kind, why)
+    return prepared, result, ctx
 
 
 def reclassify(
