@@ -8,7 +8,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from intake.config import Config
-from intake.spreadsheet import Calendar, parse_date, parse_nir
+from intake.sheetvalues import Calendar, parse_date, parse_nir
 
 BODIES = st.from_regex(r"[12][0-9]{4}(?:[0-9]{2}|2A|2B)[0-9]{6}", fullmatch=True)
 CALENDAR = Calendar(Config().deadline)

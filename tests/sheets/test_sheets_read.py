@@ -18,7 +18,8 @@ from sheetfixtures import (
     to_xlsx,
 )
 
-from parsers.sheets import read_workbook, sniff_format
+from parsers.sheetguards import sniff_format
+from parsers.sheets import read_workbook
 
 ROWS = sheet_with_title([candidate(0), candidate(1)])
 
