@@ -6,7 +6,9 @@ It writes a realistic .xlsx (title rows, typed dates, NIRs typed as numbers and 
 text, a few mistakes), then times, in the same run:
 (a) python-calamine alone reading every cell of the sheet,
 (b) openpyxl alone (read-only mode, iterating the values),
-(c) ``judge_spreadsheet`` end to end (sniffing, zip guards, reading, judging).
+(c) ``judge_spreadsheet`` end to end (sniffing, zip guards, reading, judging),
+(d) ``annotated_copy``, the .xlsx sent back with a status and a reason per row (it
+reads the file again, then writes every row).
 Each is the best of ``--repeat`` runs, wall clock and CPU (the judgement's CPU includes
 the child process that reads the workbook in isolation). It prints rows per
 second, the ratio (c)/(a) (target at most 4) and the peak memory of the judgement
@@ -33,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from intake.config import Config  # noqa: E402
 from intake.spreadsheet import judge_spreadsheet  # noqa: E402
+from responders.annotate import annotated_copy  # noqa: E402
 
 HEADER = [
     "Organisme",
@@ -152,6 +155,10 @@ def main() -> None:
         "openpyxl": best(lambda: read_openpyxl(data), min(args.repeat, 2)),
         "judge": best(judge, args.repeat),
     }
+    judged = judge_spreadsheet(data, "recueil.xlsx", mail_date, config)
+    results["annotate"] = best(
+        lambda: annotated_copy(data, "recueil.xlsx", judged), min(args.repeat, 3)
+    )
     for name, (wall, cpu, _) in results.items():
         print(f"  {name:9s} {wall:7.3f} s wall {cpu:7.3f} s CPU  {args.rows / wall:10,.0f} rows/s")
     calamine_wall, calamine_cpu, _ = results["calamine"]

@@ -7,11 +7,21 @@ from datetime import date, datetime, timedelta, timezone
 
 import openpyxl
 import pytest
-from sheetfixtures import HEADER, candidate, nir_for, sheet_with_title, to_csv, to_ods, to_xls
+from sheetfixtures import (
+    HEADER,
+    candidate,
+    nir_for,
+    sheet_with_title,
+    to_csv,
+    to_ods,
+    to_xls,
+    to_xlsx,
+)
 
 from intake.config import Config
 from intake.spreadsheet import judge_spreadsheet
-from responders.annotate import annotated_copy, annotated_filename, receipt_rows
+from parsers.sheets import read_workbook
+from responders.annotate import BUCKET_FILLS, annotated_copy, annotated_filename, receipt_rows
 
 MARCH_1 = datetime(2025, 3, 1, 10, 0, tzinfo=timezone(timedelta(hours=1)))
 
@@ -63,10 +73,48 @@ def test_annotated_copy_keeps_row_numbers_and_adds_status_and_reason(
     assert str(sheet.cell(row=4, column=5).value) == nir_for(0)
 
 
+def test_the_copy_reads_back_as_the_original_with_styled_verdicts() -> None:
+    rows = sheet_with_title(
+        [
+            candidate(0, organisation="  CAF <Rhône> & Loire  "),
+            candidate(1, nir="123"),
+            candidate(2, repeat="Oui", birth=datetime(1985, 5, 3, 8, 30)),
+            candidate(3, certifiable=date(2025, 4, 2)),
+        ]
+    )
+    # Two data sheets whose names become the same title once made valid.
+    data = to_ods([("Recueil/A", rows), ("Recueil-A", rows)])
+    judgement = judge_spreadsheet(data, "r.ods", MARCH_1, Config())
+    assert [table.sheet for table in judgement.tables] == ["Recueil/A", "Recueil-A"]
+    copy = annotated_copy(data, "r.ods", judgement)
+
+    book = openpyxl.load_workbook(io.BytesIO(copy))
+    assert book.sheetnames == ["Recueil-A", "Recueil-A1"]
+    sheet = book["Recueil-A"]
+    width = len(HEADER)
+    assert sheet.freeze_panes == "A4"
+    assert sheet.column_dimensions["L"].width == 14
+    assert sheet.column_dimensions["M"].width == 70
+    assert all(sheet.cell(row=3, column=width + n).font.b for n in (1, 2))
+    buckets = {row.row_number: row.bucket for row in judgement.rows if row.sheet == "Recueil/A"}
+    assert set(buckets.values()) == set(BUCKET_FILLS)
+    for number, bucket in buckets.items():
+        status = sheet.cell(row=number, column=width + 1)
+        assert status.fill.fill_type == "solid"
+        assert status.fill.start_color.rgb == f"00{BUCKET_FILLS[bucket]}"
+        assert sheet.cell(row=number, column=width + 2).alignment.wrap_text
+    assert sheet.cell(row=6, column=6).number_format == "DD/MM/YYYY HH:MM"
+
+    # Every cell of the sender's data comes back as it was read from their file.
+    original = read_workbook(data, "r.ods").sheets[0]
+    again = read_workbook(copy, "copy.xlsx").sheets[0]
+    assert again.row_numbers == original.row_numbers
+    assert [row[:width] for row in again.rows] == [row[:width] for row in original.rows]
+    assert again.rows[3][0] == "  CAF <Rhône> & Loire  "
+
+
 def test_dates_are_day_first_and_numeric_nirs_keep_every_digit() -> None:
     rows = sheet_with_title([candidate(0, nir=float(nir_for(0)))])
-    from sheetfixtures import to_xlsx
-
     data = to_xlsx([("Recueil", rows)])
     judgement = judge_spreadsheet(data, "r.xlsx", MARCH_1, Config())
     sheet = openpyxl.load_workbook(io.BytesIO(annotated_copy(data, "r.xlsx", judgement))).active
