@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from intake.classification import DeferralReason, DocType, Extracted, Reason, Topic
-from intake.rules import fields
+from intake.rules import fields, names
 from intake.rules.context import MAX_OWN_TEXT, Context, own_text
 
 # Topics with wording specific enough to decide alone, strongest first.
@@ -206,7 +206,7 @@ def extract(ctx: Context) -> Extracted:
     signature = mail.signature[:MAX_OWN_TEXT]
     catalogue = tuple((e.code, e.label) for e in ctx.config.exam)
     return Extracted(
-        name=fields.find_name(text, signature),
+        name=names.find_name(text, signature),
         phone=fields.find_phone(f"{text}\n{signature}"),
         postal_address=fields.find_postal_address(f"{text}\n{signature}"),
         exam_references=fields.find_exams(f"{mail.subject[:1000]}\n{text}", catalogue),

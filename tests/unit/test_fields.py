@@ -7,11 +7,11 @@ import pytest
 from intake.config import Config
 from intake.rules.fields import (
     find_exams,
-    find_name,
     find_nuc,
     find_phone,
     find_postal_address,
 )
+from intake.rules.names import find_name
 
 CONFIG = Config()
 CATALOGUE = tuple((e.code, e.label) for e in CONFIG.exam)
