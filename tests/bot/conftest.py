@@ -7,9 +7,11 @@ wrap the launchers of ``tests/servers.py``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -70,15 +72,32 @@ class Site:
     def cli(
         self, *args: str, env: dict[str, str] | None = None, timeout: float = 300
     ) -> subprocess.CompletedProcess[str]:
-        """Run the real ``intake`` command with this site's configuration."""
+        """Run the real ``intake`` command with this site's configuration.
+
+        The command runs in its own process group, killed as a whole once it is
+        done: a process killed by the crash hook may leave forked helpers behind
+        (a service manager kills the whole group too).
+        """
         config = self.write_config()
-        return subprocess.run(
-            [str(INTAKE), *args, "--config", str(config)],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            cwd=self.root,
-            env={**os.environ, **(env or {})},
+        out, err = self.root / "cli.out", self.root / "cli.err"
+        with open(out, "wb") as stdout, open(err, "wb") as stderr:
+            process = subprocess.Popen(
+                [str(INTAKE), *args, "--config", str(config)],
+                stdout=stdout,
+                stderr=stderr,
+                cwd=self.root,
+                env={**os.environ, **(env or {})},
+                start_new_session=True,
+            )
+            try:
+                code = process.wait(timeout)
+            finally:
+                kill_group(process.pid)
+        return subprocess.CompletedProcess(
+            process.args,
+            code,
+            out.read_text(encoding="utf-8", errors="replace"),
+            err.read_text(encoding="utf-8", errors="replace"),
         )
 
     def cases(self) -> list[dict[str, Any]]:
@@ -103,6 +122,12 @@ class Site:
                 return fn(session)
         finally:
             engine.dispose()
+
+
+def kill_group(pgid: int) -> None:
+    """SIGKILL every process left in the group ``pgid`` (one we started)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
 
 
 def _toml(data: dict[str, Any], prefix: str = "") -> str:
