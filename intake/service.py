@@ -176,7 +176,7 @@ class Bot:
         self, *, progress: bool = True, should_stop: Callable[[], bool] = lambda: False
     ) -> Summary:
         summary = Summary(recovered_uncertain=self.recovered_uncertain)
-        with _ProgressBar(enabled=progress) as bar:
+        with ProgressBar(enabled=progress) as bar:
             for mailbox in self.config.mailbox:
                 if should_stop():
                     break
@@ -189,7 +189,7 @@ class Bot:
         return summary
 
 
-class _ProgressBar:
+class ProgressBar:
     """A rich progress bar on stderr, shown only for a big first poll."""
 
     def __init__(self, *, enabled: bool) -> None:
@@ -197,7 +197,7 @@ class _ProgressBar:
         self._progress: Any = None
         self._task: Any = None
 
-    def __enter__(self) -> _ProgressBar:
+    def __enter__(self) -> ProgressBar:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -228,7 +228,9 @@ class _ProgressBar:
             refresh_per_second=4,
         )
         self._progress.start()
-        self._task = self._progress.add_task(f"first poll {mailbox}", total=total)
+        # The mailbox's last path element (its folder) keeps the bar on one line.
+        label = mailbox.rstrip("/").rsplit("/", 1)[-1][-24:]
+        self._task = self._progress.add_task(f"first poll {label}", total=total)
 
     def advance(self) -> None:
         if self._progress is not None:
