@@ -12,6 +12,7 @@ left half done.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -157,7 +158,7 @@ class Runner:
             for watcher in self._watchers:
                 watcher.start()
             log.info(
-                "intake run: %d mailboxes, polling every %.0f s; stop with Ctrl-C or SIGTERM",
+                "intake run: %d mailboxes, polling every %g s; stop with Ctrl-C or SIGTERM",
                 len(self.config.mailbox), self.interval,
             )  # fmt: skip
             self.stopping.wait()
@@ -173,10 +174,19 @@ class Runner:
 def run_forever(config: Config, *, interval: float = 60.0, outbox_interval: float = 10.0) -> None:
     """Run until SIGTERM or SIGINT (the ``intake run`` command)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # "skipped: maximum number of running instances reached" is the normal case of a
+    # long poll overlapping its next tick, not a warning.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
     runner = Runner(config, interval=interval, outbox_interval=outbox_interval)
+    main_pid = os.getpid()
 
     def handle(signum: int, _frame: FrameType | None) -> None:
+        if os.getpid() != main_pid:
+            # A helper forked from this process (the PDF worker) inherited the
+            # handler: it must die as asked, not stop a scheduler it does not run.
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
         log.info("signal %s received", signal.Signals(signum).name)
         runner.stop()
 
