@@ -39,14 +39,19 @@ from store import (
     AuditEvent,
     Case,
     CaseStatus,
-    claim_replies,
     mark_failed,
-    mark_sent,
     recover_sending,
     session_scope,
     utcnow,
 )
-from store.pipeline_queries import bounced_since, cancel_claimed, mark_uncertain
+from store.pipeline_queries import (
+    bounced_since,
+    cancel_claimed,
+    claim_one,
+    mark_sent_fast,
+    mark_uncertain,
+)
+from store.types import as_utc
 
 # A bounce for an earlier reply to the same address within this window cancels a send.
 BOUNCE_WINDOW = timedelta(days=7)
@@ -146,7 +151,7 @@ def run_outbox(
             else:
                 crash_point("sent")
                 with session_scope(engine) as session:
-                    mark_sent(session, reply_id)
+                    mark_sent_fast(session, reply_id)
                 summary.sent += 1
     finally:
         if own_sender and sender is not None:
@@ -159,26 +164,19 @@ def _claim(
 ) -> tuple[int, bytes, str, str, str] | bool | None:
     """Claim one due reply; None when none is due, False when a guard cancelled it."""
     with session_scope(engine) as session:
-        rows = claim_replies(session, 1, owner=owner)
-        if not rows:
+        row = claim_one(session, owner)
+        if row is None:
             return None
-        reply = rows[0]
-        assert reply.id is not None
-        bounced = bounced_since(session, reply.to_addr, reply.created_at - BOUNCE_WINDOW)
-        blocked = presend_block(reply, config, bounced)
-        if blocked or not reply.raw:
+        reply_id, case_id, raw, from_addr, to_addr, message_id, created_at = row
+        bounced = bounced_since(session, to_addr, as_utc(created_at) - BOUNCE_WINDOW)
+        blocked = presend_block(to_addr, config, bounced)
+        if blocked or not raw:
             why = blocked or "the reply has no stored bytes"
-            cancel_claimed(session, reply.id, why)
-            _audit(session, reply.id, "reply.cancelled", why, case_id=reply.case_id)
+            cancel_claimed(session, reply_id, why)
+            _audit(session, reply_id, "reply.cancelled", why, case_id=case_id)
             summary.cancelled += 1
             return False
-        return (
-            reply.id,
-            reply.raw.encode("utf-8", "surrogateescape"),
-            reply.from_addr,
-            reply.to_addr,
-            reply.message_id,
-        )
+        return (reply_id, raw.encode("utf-8", "surrogateescape"), from_addr, to_addr, message_id)
 
 
 def _failed(

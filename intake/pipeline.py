@@ -50,7 +50,11 @@ from store import (
     session_scope,
     utcnow,
 )
-from store.queries import find_received, reply_by_message_id
+from store.pipeline_queries import find_duplicate
+from store.queries import reply_by_message_id
+
+# (raw bytes, uidvalidity, uid, source_key) of one fetched mail.
+Item = tuple[bytes, int | None, int | None, str | None]
 
 # Attempts (the first one included) before an error mail is left to staff.
 MAX_ATTEMPTS = 3
@@ -144,27 +148,57 @@ class Pipeline:
         source_key: str | None = None,
     ) -> Outcome:
         """File one fetched mail; never raises for a bad mail (it is shunted)."""
-        try:
-            prepared = self.prepare(raw, mailbox.role)
-            with session_scope(self.engine) as session:
-                receipt = record_receipt(
-                    session,
-                    mailbox=mailbox.key,
-                    sha256=prepared.sha,
-                    uidvalidity=uidvalidity,
-                    uid=uid,
-                    source_key=source_key,
-                    message_id=prepared.mail.message_id or None,
-                    action=mailbox.after,
-                )
-                if receipt is None:
-                    return Outcome("known")
-                outcome = self._file(session, prepared, receipt, mailbox)
-                crash_point("case_stored")
-            crash_point("committed")
-            return outcome
-        except Exception as exc:  # noqa: BLE001 - the per-message boundary (the shunt)
-            return self._shunt(mailbox, raw, exc, uidvalidity, uid, source_key)
+        return self.process_batch(mailbox, [(raw, uidvalidity, uid, source_key)])[0]
+
+    def process_batch(self, mailbox: MailboxConfig, items: list[Item]) -> list[Outcome]:
+        """File a batch of ``(raw, uidvalidity, uid, source_key)``, one transaction each.
+
+        Every mail is prepared first and the file store made durable once for the
+        whole batch (one round of fsyncs instead of one per mail), still before any
+        transaction naming those files commits.
+        """
+        prepared: list[Prepared | Exception] = []
+        for raw, *_ in items:
+            try:
+                prepared.append(self.prepare(raw, mailbox.role))
+            except Exception as exc:  # noqa: BLE001 - the per-message boundary (the shunt)
+                prepared.append(exc)
+        self.files.sync_pending()
+        outcomes = []
+        for (raw, uidvalidity, uid, source_key), prep in zip(items, prepared, strict=True):
+            try:
+                if isinstance(prep, Exception):
+                    raise prep
+                outcomes.append(self._commit(mailbox, prep, uidvalidity, uid, source_key))
+            except Exception as exc:  # noqa: BLE001 - the per-message boundary (the shunt)
+                outcomes.append(self._shunt(mailbox, raw, exc, uidvalidity, uid, source_key))
+        return outcomes
+
+    def _commit(
+        self,
+        mailbox: MailboxConfig,
+        prepared: Prepared,
+        uidvalidity: int | None,
+        uid: int | None,
+        source_key: str | None,
+    ) -> Outcome:
+        with session_scope(self.engine) as session:
+            receipt = record_receipt(
+                session,
+                mailbox=mailbox.key,
+                sha256=prepared.sha,
+                uidvalidity=uidvalidity,
+                uid=uid,
+                source_key=source_key,
+                message_id=prepared.mail.message_id or None,
+                action=mailbox.after,
+            )
+            if receipt is None:
+                return Outcome("known")
+            outcome = self._file(session, prepared, receipt, mailbox)
+            crash_point("case_stored")
+        crash_point("committed")
+        return outcome
 
     def retry(self, mailbox: MailboxConfig, receipt_id: int) -> Outcome:
         """Process an error receipt again from the file store."""
@@ -176,6 +210,7 @@ class Pipeline:
         raw = self.files.get(sha)
         try:
             prepared = self.prepare(raw, mailbox.role)
+            self.files.sync_pending()
             with session_scope(self.engine) as session:
                 receipt = session.get(Receipt, receipt_id, with_for_update=True)
                 if receipt is None or receipt.status != ReceiptStatus.ERROR:
@@ -195,14 +230,12 @@ class Pipeline:
         message = session.get(Message, receipt.message_pk) if receipt.message_pk else None
         error_case = session.get(Case, receipt.case_id) if receipt.case_id else None
         if message is None:
-            duplicate = find_received(
-                session, message_id=mail.message_id or None, sha256=prep.sha, mailbox=mailbox.key
-            )
+            duplicate = find_duplicate(session, mailbox.key, mail.message_id or None, prep.sha)
             if duplicate is not None:
-                receipt.message_pk, receipt.case_id = duplicate.id, duplicate.case_id
+                receipt.message_pk, receipt.case_id = duplicate
                 session.add(
                     AuditEvent(
-                        case_id=duplicate.case_id,
+                        case_id=duplicate[1],
                         action="message.duplicate",
                         detail={"receipt": receipt.id, "message_id": mail.message_id},
                     )
@@ -451,6 +484,7 @@ class Pipeline:
         """Commit the mail as an error case with its bytes and traceback."""
         trace = "".join(traceback.format_exception(exc))[-20_000:]
         sha = self.files.put(raw)
+        self.files.sync_pending()
         now = utcnow()
         with session_scope(self.engine) as session:
             if receipt_id is not None:

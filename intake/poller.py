@@ -160,14 +160,16 @@ def _file_batch(
 ) -> list[tuple[Ref, int]]:
     """File each mail of a batch; the (ref, receipt id) whose action is due."""
     due: list[tuple[Ref, int]] = []
-    for fetched in batch:
-        outcome = pipeline.process(
-            mailbox,
+    items = [
+        (
             fetched.raw,
-            uidvalidity=uidvalidity if fetched.uid is not None else None,
-            uid=fetched.uid,
-            source_key=fetched.source_key,
+            uidvalidity if fetched.uid is not None else None,
+            fetched.uid,
+            fetched.source_key,
         )
+        for fetched in batch
+    ]
+    for fetched, outcome in zip(batch, pipeline.process_batch(mailbox, items), strict=True):
         if outcome.status in ("filed", "followed_up"):
             setattr(summary, outcome.status, getattr(summary, outcome.status) + 1)
         elif outcome.status == "duplicate":

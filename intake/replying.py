@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from email.utils import parseaddr
 from typing import Any
 
@@ -25,7 +26,7 @@ from responders.message import Reply as OutgoingReply
 from responders.message import build_bytes, subject_with_ref
 from responders.render import render
 from store import Case, Reply, ReplyState
-from store.queries import count_recent_replies
+from store.pipeline_queries import recent_reply_count
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -135,7 +136,7 @@ def _sum(sheets: Sequence[SheetResult]) -> dict[str, int]:
 
 def limit_block(session: Session, to_addr: str, config: Config) -> str | None:
     """The per-sender guard, counted in the store (pending replies count too)."""
-    count = count_recent_replies(session, to_addr)
+    count = recent_reply_count(session, to_addr, window=timedelta(hours=24))
     return guards.over_limit(count, config.replies.max_per_sender_per_day)
 
 
@@ -189,11 +190,11 @@ def make_reply(
     )
 
 
-def presend_block(reply: Reply, config: Config, bounced_before: bool) -> str | None:
+def presend_block(to_addr: str, config: Config, bounced_before: bool) -> str | None:
     """The guards again, just before sending (the address may have bounced since)."""
     if bounced_before:
-        return f"guard.bounced: an earlier reply to {reply.to_addr} bounced"
-    _, addr = parseaddr(reply.to_addr)
-    return guards.own_address(addr or reply.to_addr, [m.address for m in config.mailbox]) or (
-        guards.robot_sender(addr or reply.to_addr, config.replies.noreply_patterns)
+        return f"guard.bounced: an earlier reply to {to_addr} bounced"
+    _, addr = parseaddr(to_addr)
+    return guards.own_address(addr or to_addr, [m.address for m in config.mailbox]) or (
+        guards.robot_sender(addr or to_addr, config.replies.noreply_patterns)
     )

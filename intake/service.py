@@ -88,7 +88,9 @@ class Bot:
         self.owner = new_owner()
         self._own_engine = engine is None
         self.engine = engine or make_engine(store_url(config))
-        self.files = FileStore(config.resolve(config.store.files))
+        # Deferred: the pipeline makes a whole batch's files durable at once, before
+        # the transactions that name them commit.
+        self.files = FileStore(config.resolve(config.store.files), sync="deferred")
         self.pipeline = Pipeline(config, self.engine, self.files)
         self.recovered_uncertain = 0
         self._stack = contextlib.ExitStack()

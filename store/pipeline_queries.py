@@ -12,11 +12,14 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, or_, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from store.models import Case, MailboxState, Message, Receipt, ReceiptStatus, Reply, ReplyState
-from store.types import utcnow
+from store.outbox import CLAIMABLE
+from store.queries import COUNTED_REPLY_STATES
+from store.types import normalize_message_id, utcnow
 
 
 def known_source_keys(session: Session, mailbox: str, keys: Iterable[str]) -> set[str]:
@@ -134,3 +137,92 @@ def status_figures(session: Session, *, now: datetime | None = None) -> dict[str
         "actions_pending": int(actions),
         "received_last_24h": int(received_day),
     }
+
+
+# -- Fast paths: Core statements on the session's connection (no ORM flush or load) --------
+
+
+def find_duplicate(
+    session: Session, mailbox: str, message_id: str | None, sha256: str
+) -> tuple[int, int | None] | None:
+    """(message pk, case id) of a mail of ``mailbox`` already stored with this Message-ID
+    or these exact bytes, in one query (``store.queries.find_received`` makes two)."""
+    table = Message.__table__  # type: ignore[attr-defined]
+    same = [table.c.sha256 == sha256]
+    if message_id and normalize_message_id(message_id):
+        same.append(table.c.message_id == message_id)
+    stmt = (
+        sa_select(table.c.id, table.c.case_id)
+        .where(table.c.direction == "in", table.c.mailbox == mailbox, or_(*same))
+        .order_by(table.c.id)
+        .limit(1)
+    )
+    row = session.connection().execute(stmt).first()
+    return (int(row[0]), row[1]) if row else None
+
+
+def recent_reply_count(session: Session, address: str, *, window: timedelta) -> int:
+    """``store.queries.count_recent_replies`` as one Core statement."""
+    table = Reply.__table__  # type: ignore[attr-defined]
+    stmt = sa_select(func.count()).where(
+        table.c.to_addr == address,
+        table.c.created_at >= utcnow() - window,
+        table.c.state.in_([str(s) for s in COUNTED_REPLY_STATES]),
+    )
+    return int(session.connection().execute(stmt).scalar_one())
+
+
+def claim_one(session: Session, owner: str) -> Any | None:
+    """Move the oldest due reply to ``sending`` for ``owner``; its row, or None.
+
+    The same transition as ``store.outbox.claim_replies(session, 1)`` in one
+    ``UPDATE … RETURNING``; on PostgreSQL the row is picked with ``FOR UPDATE SKIP
+    LOCKED``, so that two instances never claim the same reply.
+    """
+    table = Reply.__table__  # type: ignore[attr-defined]
+    now = utcnow()
+    pick = (
+        sa_select(table.c.id)
+        .where(
+            table.c.state.in_([str(s) for s in CLAIMABLE]),
+            or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now),
+        )
+        .order_by(table.c.id)
+        .limit(1)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    stmt = (
+        update(table)
+        .where(table.c.id == pick.scalar_subquery())
+        .values(
+            state=ReplyState.SENDING.value,
+            attempts=table.c.attempts + 1,
+            claimed_by=owner,
+            claimed_at=now,
+        )
+        .returning(
+            table.c.id,
+            table.c.case_id,
+            table.c.raw,
+            table.c.from_addr,
+            table.c.to_addr,
+            table.c.message_id,
+            table.c.created_at,
+        )
+    )
+    return session.connection().execute(stmt).first()
+
+
+def mark_sent_fast(session: Session, reply_id: int) -> bool:
+    """``store.outbox.mark_sent`` as one ``UPDATE``."""
+    table = Reply.__table__  # type: ignore[attr-defined]
+    stmt = (
+        update(table)
+        .where(
+            table.c.id == reply_id,
+            table.c.state.in_([ReplyState.SENDING.value, ReplyState.UNCERTAIN.value]),
+        )
+        .values(state=ReplyState.SENT.value, sent_at=utcnow(), last_error=None)
+    )
+    return bool(session.connection().execute(stmt).rowcount)

@@ -39,17 +39,17 @@ def _load(server: Dovecot, count: int) -> None:
 
 def _after_mails(monkeypatch: pytest.MonkeyPatch, count: int, action: Any) -> None:
     """Run ``action`` once, after the ``count``-th mail is processed."""
-    real = Pipeline.process
+    real = Pipeline._commit
     seen = {"n": 0}
 
-    def process(self: Pipeline, *args: Any, **kwargs: Any) -> Any:
+    def commit(self: Pipeline, *args: Any, **kwargs: Any) -> Any:
         outcome = real(self, *args, **kwargs)
         seen["n"] += 1
         if seen["n"] == count:
             action()
         return outcome
 
-    monkeypatch.setattr(Pipeline, "process", process)
+    monkeypatch.setattr(Pipeline, "_commit", commit)
 
 
 def _inbox_count(server: Dovecot, user: str) -> int:
@@ -117,17 +117,17 @@ def test_smtp_down_mid_send_then_back(
 ) -> None:
     _settings(site, imap_server, smtp_server)
     _load(imap_server, 5)
-    real = outbox.mark_sent
+    real = outbox.mark_sent_fast
     sent = {"n": 0}
 
-    def mark_sent(session: Any, reply_id: int, **kwargs: Any) -> bool:
-        done = real(session, reply_id, **kwargs)
+    def mark_sent(session: Any, reply_id: int) -> bool:
+        done = real(session, reply_id)
         sent["n"] += 1
         if sent["n"] == 3:
             smtp_server.stop()
         return done
 
-    monkeypatch.setattr(outbox, "mark_sent", mark_sent)
+    monkeypatch.setattr(outbox, "mark_sent_fast", mark_sent)
     first = poll_once(site.config(), progress=False)
     assert first.outbox.sent == 3 and first.outbox.stopped
     states = Counter(site.query(lambda s: s.exec(select(Reply.state)).all()))
