@@ -147,7 +147,7 @@ def new_case(
         reason=result.reason.value if result and result.reason else None,
         nuc=result.nuc if result else None,
         sender_email=(mail.sender or None) if mail else None,
-        sender_name=_name(mail, result),
+        sender_name=name_of(mail, result),
         subject=mail.subject[:1000] if mail else None,
         fields=fields,
         reasons=reasons,
@@ -161,7 +161,7 @@ def new_case(
     return case
 
 
-def _name(mail: InboundMail | None, result: Classification | None) -> str | None:
+def name_of(mail: InboundMail | None, result: Classification | None) -> str | None:
     if result is not None and result.extracted.name:
         return result.extracted.name
     if mail is not None and mail.from_ is not None and mail.from_.name:

@@ -117,13 +117,17 @@ def run_outbox(
     summary = OutboxSummary()
     own_sender = sender is None
     handled = 0
+    # A reply sent but not yet marked: marked in the transaction that claims the next
+    # one (one transaction per reply instead of two), or at the end.
+    unmarked: int | None = None
     try:
         while limit is None or handled < limit:
             handled += 1
             if should_stop():
                 summary.stopped = "stop requested"
                 break
-            claimed = _claim(config, engine, owner, summary)
+            claimed = _claim(config, engine, owner, summary, unmarked)
+            unmarked = None
             if claimed is None:
                 break
             if claimed is False:
@@ -150,20 +154,27 @@ def run_outbox(
                 summary.uncertain += 1
             else:
                 crash_point("sent")
-                with session_scope(engine) as session:
-                    mark_sent_fast(session, reply_id)
+                unmarked = reply_id
                 summary.sent += 1
     finally:
+        if unmarked is not None:
+            with session_scope(engine) as session:
+                mark_sent_fast(session, unmarked)
         if own_sender and sender is not None:
             sender.close()
     return summary
 
 
 def _claim(
-    config: Config, engine: Engine, owner: str, summary: OutboxSummary
+    config: Config, engine: Engine, owner: str, summary: OutboxSummary, sent: int | None
 ) -> tuple[int, bytes, str, str, str] | bool | None:
-    """Claim one due reply; None when none is due, False when a guard cancelled it."""
+    """Mark ``sent`` as sent, then claim one due reply, in one transaction.
+
+    None when none is due, False when a guard cancelled the claimed one.
+    """
     with session_scope(engine) as session:
+        if sent is not None:
+            mark_sent_fast(session, sent)
         row = claim_one(session, owner)
         if row is None:
             return None

@@ -18,26 +18,31 @@ of times (:meth:`Pipeline.retry`), and the batch goes on.
 
 from __future__ import annotations
 
-import re
 import traceback
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.utils import parseaddr
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from intake import cases
+from intake import cases, rows
 from intake.classification import Classification, Kind
 from intake.classify import classify
 from intake.config import Config, MailboxConfig
-from intake.replying import ReplyPlan, SheetResult, limit_block, make_reply, plan_for
+from intake.replying import (
+    CaseLike,
+    ReplyPlan,
+    SheetResult,
+    limit_block,
+    plan_for,
+    reply_address,
+    reply_values,
+)
 from intake.rules.documents import is_spreadsheet
 from intake.testhooks import crash_point
 from parsers.types import InboundMail
 from store import (
     Attachment,
-    AuditEvent,
     Case,
     CaseStatus,
     FileStore,
@@ -45,12 +50,22 @@ from store import (
     Receipt,
     ReceiptStatus,
     SpreadsheetRow,
+    allocate_ref,
     mark_bounced,
     record_receipt,
     session_scope,
     utcnow,
 )
 from store.pipeline_queries import find_duplicate
+from store.pipeline_writes import (
+    insert_audit,
+    insert_case,
+    insert_many,
+    insert_message,
+    insert_receipt,
+    insert_reply,
+    link_receipt,
+)
 from store.queries import reply_by_message_id
 
 # (raw bytes, uidvalidity, uid, source_key) of one fetched mail.
@@ -58,7 +73,6 @@ Item = tuple[bytes, int | None, int | None, str | None]
 
 # Attempts (the first one included) before an error mail is left to staff.
 MAX_ATTEMPTS = 3
-_MSGID = re.compile(r"<[^<>\s@]{1,250}@[^<>\s@]{1,250}>")
 
 
 @dataclass
@@ -70,6 +84,15 @@ class Outcome:
     case_ref: str | None = None
     template: str | None = None
     error: str | None = None
+
+
+@dataclass
+class Slip:
+    """The receipt of the mail being filed: its id, and the rows it leads to."""
+
+    id: int
+    message_pk: int | None = None
+    case_id: int | None = None
 
 
 @dataclass
@@ -183,7 +206,7 @@ class Pipeline:
         source_key: str | None,
     ) -> Outcome:
         with session_scope(self.engine) as session:
-            receipt = record_receipt(
+            receipt_id = insert_receipt(
                 session,
                 mailbox=mailbox.key,
                 sha256=prepared.sha,
@@ -193,9 +216,11 @@ class Pipeline:
                 message_id=prepared.mail.message_id or None,
                 action=mailbox.after,
             )
-            if receipt is None:
+            if receipt_id is None:
                 return Outcome("known")
-            outcome = self._file(session, prepared, receipt, mailbox)
+            slip = Slip(receipt_id)
+            outcome = self._file(session, prepared, slip, mailbox)
+            link_receipt(session, receipt_id, slip.message_pk, slip.case_id)
             crash_point("case_stored")
         crash_point("committed")
         return outcome
@@ -216,14 +241,16 @@ class Pipeline:
                 if receipt is None or receipt.status != ReceiptStatus.ERROR:
                     return Outcome("known")
                 receipt.attempts += 1
-                outcome = self._file(session, prepared, receipt, mailbox)
+                slip = Slip(receipt_id, receipt.message_pk, receipt.case_id)
+                outcome = self._file(session, prepared, slip, mailbox)
+                receipt.message_pk, receipt.case_id = slip.message_pk, slip.case_id
                 receipt.status, receipt.error = ReceiptStatus.PROCESSED, None
             return outcome
         except Exception as exc:  # noqa: BLE001 - the per-message boundary
             return self._shunt(mailbox, raw, exc, None, None, None, receipt_id=receipt_id)
 
     def _file(
-        self, session: Session, prep: Prepared, receipt: Receipt, mailbox: MailboxConfig
+        self, session: Session, prep: Prepared, receipt: Slip, mailbox: MailboxConfig
     ) -> Outcome:
         mail, result, now = prep.mail, prep.result, utcnow()
         # A retried error mail already has its message row and error case.
@@ -233,12 +260,13 @@ class Pipeline:
             duplicate = find_duplicate(session, mailbox.key, mail.message_id or None, prep.sha)
             if duplicate is not None:
                 receipt.message_pk, receipt.case_id = duplicate
-                session.add(
-                    AuditEvent(
-                        case_id=duplicate[1],
-                        action="message.duplicate",
-                        detail={"receipt": receipt.id, "message_id": mail.message_id},
-                    )
+                insert_audit(
+                    session,
+                    {
+                        "case_id": duplicate[1],
+                        "action": "message.duplicate",
+                        "detail": {"receipt": receipt.id, "message_id": mail.message_id},
+                    },
                 )
                 return Outcome("duplicate", receipt.id)
 
@@ -246,16 +274,15 @@ class Pipeline:
         case, how = (bounced_case, "bounce.original") if bounced_case else (None, None)
         if case is None:
             case, how = cases.find_case(session, mail, result, self.config)
+        if case is None and error_case is None:
+            return self._file_new(session, prep, receipt, mailbox, now)
+
         decision: cases.Decision | None = None
         status_before = case.status if case else None
-        if case is None and error_case is not None:
+        if case is None:
+            assert error_case is not None
             case = error_case
             self._refill(case, mail, result)
-        elif case is None:
-            case = cases.new_case(
-                session, mail, result, role=mailbox.role, address=mailbox.address,
-                config=self.config, now=now,
-            )  # fmt: skip
         else:
             decision = self._follow(case, result, prep, now)
             if error_case is not None and error_case.id != case.id:
@@ -263,34 +290,112 @@ class Pipeline:
                 cases.set_fields(error_case, merged_into=case.ref)
         case.updated_at = now
 
-        message = message or Message(sha256=prep.sha)
-        self._fill_message(message, case, mailbox, prep)
-        session.add(message)
-        session.flush()
-        if receipt.message_pk is None:
-            self._attachments(session, message, prep)
-        self._rows(session, case, message, prep)
-
-        template = self._reply(session, case, message, prep, mailbox, decision)
-        receipt.message_pk, receipt.case_id = message.id, case.id
-        session.add(
-            AuditEvent(
-                case_id=case.id,
-                at=now,
-                action="message.filed" if decision is None else "message.follow_up",
-                detail={
-                    "receipt": receipt.id,
-                    "message_id": mail.message_id,
-                    "kind": result.kind.value,
-                    "thread": how,
-                    "status": [status_before, case.status],
-                    "reply": template,
-                    "why": decision.why if decision else None,
-                },
-            )
+        values = rows.message_values(
+            mail, result, mailbox_key=mailbox.key, size=len(prep.raw), sha=prep.sha
         )
+        if message is None:
+            message = Message(**values, case_id=case.id)
+            session.add(message)
+        else:
+            for key, value in values.items():
+                setattr(message, key, value)
+            message.case_id = case.id
+        session.flush()
+        assert message.id is not None and case.id is not None
+        if receipt.message_pk is None:
+            insert_many(session, Attachment, rows.attachment_rows(message.id, mail, result))
+        insert_many(session, SpreadsheetRow, rows.sheet_rows(case.id, message.id, prep.sheets))
+
+        plan = self._plan(prep, decision)
+        template = None
+        if plan is not None:
+            blocked = limit_block(session, reply_address(mail), self.config)
+            if blocked:
+                cases.set_fields(case, reply_blocked=blocked)
+            else:
+                template = self._queue(session, case, message.id, prep, mailbox, plan)
+        receipt.message_pk, receipt.case_id = message.id, case.id
+        self._audit(session, case.id, receipt, prep, how, [status_before, case.status], template,
+                    decision)  # fmt: skip
         status = "filed" if decision is None else "followed_up"
         return Outcome(status, receipt.id, case.ref, template)
+
+    def _file_new(
+        self,
+        session: Session,
+        prep: Prepared,
+        receipt: Slip,
+        mailbox: MailboxConfig,
+        now: datetime,
+    ) -> Outcome:
+        """A new conversation: Core inserts only (the hot path of a busy inbox)."""
+        mail, result = prep.mail, prep.result
+        prefix = self.config.replies.ref_prefix.get(mailbox.role, mailbox.role[:2].upper())  # type: ignore[call-overload]
+        view = NewCase(
+            id=None,
+            ref=allocate_ref(session, prefix, now.year),
+            role=mailbox.role,
+            nuc=result.nuc,
+            sender_name=cases.name_of(mail, result),
+        )
+        fields = cases.classification_fields(mail, result)
+        plan = self._plan(prep, None)
+        blocked = limit_block(session, reply_address(mail), self.config) if plan else None
+        if blocked:
+            fields["reply_blocked"], plan = blocked, None
+        status = cases.initial_status(result)
+        view.id = insert_case(
+            session,
+            {
+                "ref": view.ref,
+                "role": mailbox.role,
+                "mailbox": mailbox.address,
+                "kind": result.kind.value,
+                "status": status,
+                "topic": result.topic.value if result.topic else None,
+                "reason": result.reason.value if result.reason else None,
+                "nuc": result.nuc,
+                "sender_email": mail.sender or None,
+                "sender_name": view.sender_name,
+                "subject": mail.subject[:1000],
+                "fields": fields,
+                "reasons": [str(r) for r in result.reasons],
+                "created_at": now,
+            },
+        )
+        values = rows.message_values(
+            mail, result, mailbox_key=mailbox.key, size=len(prep.raw), sha=prep.sha
+        )
+        message_pk = insert_message(session, {**values, "case_id": view.id, "created_at": now})
+        insert_many(session, Attachment, rows.attachment_rows(message_pk, mail, result))
+        insert_many(session, SpreadsheetRow, rows.sheet_rows(view.id, message_pk, prep.sheets))
+        template = self._queue(session, view, message_pk, prep, mailbox, plan) if plan else None
+        receipt.message_pk, receipt.case_id = message_pk, view.id
+        self._audit(session, view.id, receipt, prep, None, [None, status], template, None)
+        return Outcome("filed", receipt.id, view.ref, template)
+
+    def _audit(
+        self,
+        session: Session,
+        case_id: int,
+        receipt: Slip,
+        prep: Prepared,
+        how: str | None,
+        status: list[str | None],
+        template: str | None,
+        decision: cases.Decision | None,
+    ) -> None:
+        detail = {
+            "receipt": receipt.id,
+            "message_id": prep.mail.message_id,
+            "kind": prep.result.kind.value,
+            "thread": how,
+            "status": status,
+            "reply": template,
+            "why": decision.why if decision else None,
+        }
+        action = "message.filed" if decision is None else "message.follow_up"
+        insert_audit(session, {"case_id": case_id, "action": action, "detail": detail})
 
     def _refill(self, case: Case, mail: InboundMail, result: Classification) -> None:
         """An error case whose retry worked becomes the case the mail should have made."""
@@ -321,7 +426,7 @@ class Pipeline:
 
     def _bounce(self, session: Session, mail: InboundMail, result: Classification) -> Case | None:
         """Mark our reply that bounced; the case of that reply (None when not ours)."""
-        for message_id in self._bounced_ids(mail):
+        for message_id in rows.bounced_ids(mail, self.config):
             reply = reply_by_message_id(session, message_id)
             if reply is None:
                 continue
@@ -334,138 +439,42 @@ class Pipeline:
                 }
                 cases.set_fields(case, delivery_failed=delivery)
                 cases.set_status(case, CaseStatus.TO_REVIEW, utcnow())
-                session.add(
-                    AuditEvent(case_id=case.id, action="reply.bounced", detail={"reply": reply.id})
+                insert_audit(
+                    session,
+                    {"case_id": case.id, "action": "reply.bounced", "detail": {"reply": reply.id}},
                 )
             return case
         return None
 
-    def _bounced_ids(self, mail: InboundMail) -> list[str]:
-        """Message-IDs a bounce names: the report's, then any of our domains in its parts."""
-        ids: list[str] = []
-        if mail.delivery_report and mail.delivery_report.original_message_id:
-            ids.append(mail.delivery_report.original_message_id)
-        domains = {m.address.rsplit("@", 1)[1] for m in self.config.mailbox}
-        texts = [mail.text[:200_000]] + [(a.text or "")[:200_000] for a in mail.attachments]
-        for text in texts:
-            for found in _MSGID.findall(text):
-                if found.rstrip(">").rsplit("@", 1)[1].lower() in domains:
-                    ids.append(found)
-        return list(dict.fromkeys(ids))
-
-    def _fill_message(
-        self, message: Message, case: Case, mailbox: MailboxConfig, prep: Prepared
-    ) -> None:
-        mail = prep.mail
-        message.case_id = case.id
-        message.mailbox = mailbox.key
-        message.message_id = mail.message_id or None
-        message.in_reply_to = mail.in_reply_to or None
-        message.references = " ".join(mail.references) or None
-        message.subject = mail.subject[:2000]
-        message.sender = mail.sender or None
-        message.sender_name = mail.from_.name[:200] if mail.from_ and mail.from_.name else None
-        message.recipients = [a.address for a in (*mail.to, *mail.cc)][:50]
-        message.date = mail.date
-        message.size = len(prep.raw)
-        message.kind = prep.result.kind.value
-        message.classification = prep.result.to_json()
-
-    def _attachments(self, session: Session, message: Message, prep: Prepared) -> None:
-        documents = {d.sha256: d for d in prep.result.documents}
-        for attachment in prep.mail.attachments:
-            doc = documents.get(attachment.sha256)
-            session.add(
-                Attachment(
-                    message_id=message.id,
-                    filename=(attachment.filename or None) and attachment.filename[:500],
-                    declared_type=attachment.declared_type,
-                    sniffed_type=attachment.sniffed_type,
-                    size=attachment.size,
-                    sha256=attachment.sha256,
-                    inline=attachment.inline,
-                    doc_type=doc.doc_type.value if doc else None,
-                    needs_check=bool(doc and doc.needs_check),
-                )
-            )
-
-    def _rows(self, session: Session, case: Case, message: Message, prep: Prepared) -> None:
-        from datetime import date
-
-        for sheet in prep.sheets:
-            for row in sheet.judgement.rows:
-                values = row.fields
-                blocks = values.get("blocks")
-                session.add(
-                    SpreadsheetRow(
-                        case_id=case.id,
-                        message_id=message.id,
-                        sheet=row.sheet,
-                        row_number=row.row_number,
-                        bucket=row.bucket,
-                        reason=row.reason,
-                        organisation=_text(values.get("organisation")),
-                        branch=_text(values.get("branch")),
-                        last_name=_text(values.get("last_name")),
-                        first_name=_text(values.get("first_name")),
-                        nir=_text(values.get("nir"), 32),
-                        birth_date=_date(values.get("birth_date"), date),
-                        email=_text(values.get("email")),
-                        cqp=_text(values.get("cqp"), 32),
-                        blocks=",".join(map(str, blocks))
-                        if isinstance(blocks, tuple)
-                        else _text(blocks),
-                        certifiable_from=_date(values.get("certifiable_from"), date),
-                        exam_month=values.get("exam_month"),
-                        repeat_candidate=values.get("repeat_candidate") is True,
-                    )
-                )
-
-    def _reply(
-        self,
-        session: Session,
-        case: Case,
-        message: Message,
-        prep: Prepared,
-        mailbox: MailboxConfig,
-        decision: cases.Decision | None,
-    ) -> str | None:
+    def _plan(self, prep: Prepared, decision: cases.Decision | None) -> ReplyPlan | None:
+        """The reply a mail deserves: its own template, or what its follow-up decided."""
         result = prep.result
         if decision is None:
             template = result.reply_template
-            plan = plan_for(template, result, self.config, sheets=prep.sheets) if template else None
-        elif decision.template is not None and not result.reply_blocked:
-            plan = plan_for(
-                decision.template, result, self.config,
-                reason=decision.reason, missing=decision.missing,
-                topic=decision.topic, sheets=prep.sheets,
-            )  # fmt: skip
-        else:
-            plan = None
-        if plan is None:
+            return plan_for(template, result, self.config, sheets=prep.sheets) if template else None
+        if decision.template is None or result.reply_blocked:
             return None
-        return self._queue(session, case, message, prep, mailbox, plan)
+        return plan_for(
+            decision.template, result, self.config,
+            reason=decision.reason, missing=decision.missing,
+            topic=decision.topic, sheets=prep.sheets,
+        )  # fmt: skip
 
     def _queue(
         self,
         session: Session,
-        case: Case,
-        message: Message,
+        case: CaseLike,
+        message_pk: int,
         prep: Prepared,
         mailbox: MailboxConfig,
         plan: ReplyPlan,
-    ) -> str | None:
-        from intake.replying import reply_address
-
-        blocked = limit_block(session, reply_address(prep.mail), self.config)
-        if blocked:
-            cases.set_fields(case, reply_blocked=blocked)
-            return None
-        reply = make_reply(
+    ) -> str:
+        """The reply row in state ``pending`` (the per-sender limit was checked)."""
+        values = reply_values(
             plan, case=case, mail=prep.mail, result=prep.result, mailbox=mailbox,
-            config=self.config, in_reply_to_pk=message.id,
+            config=self.config, in_reply_to_pk=message_pk,
         )  # fmt: skip
-        session.add(reply)
+        insert_reply(session, values)
         return plan.template
 
     # -- the shunt -------------------------------------------------------------------
@@ -506,9 +515,8 @@ class Pipeline:
                     session, None, None, role=mailbox.role, address=mailbox.address,
                     config=self.config, now=now,
                 )  # fmt: skip
-                case.subject = _header_guess(raw, b"subject")
-                sender = parseaddr(_header_guess(raw, b"from") or "")[1]
-                case.sender_email = sender if "@" in sender else None
+                case.subject = rows.header_guess(raw, b"subject")
+                case.sender_email = rows.sender_guess(raw)
                 message = Message(
                     case_id=case.id, mailbox=mailbox.key, sha256=sha, size=len(raw),
                     subject=case.subject, kind=cases.ERROR_KIND,
@@ -518,37 +526,24 @@ class Pipeline:
                 receipt.case_id, receipt.message_pk = case.id, message.id
             case.error = trace
             cases.set_fields(case, attempts=receipt.attempts)
-            session.add(
-                AuditEvent(
-                    case_id=case.id,
-                    action="message.error",
-                    detail={"receipt": receipt.id, "error": f"{type(exc).__name__}: {exc}"[:500]},
-                )
+            error = f"{type(exc).__name__}: {exc}"
+            insert_audit(
+                session,
+                {
+                    "case_id": case.id,
+                    "action": "message.error",
+                    "detail": {"receipt": receipt.id, "error": error[:500]},
+                },
             )
-            return Outcome("error", receipt.id, case.ref, error=f"{type(exc).__name__}: {exc}")
+            return Outcome("error", receipt.id, case.ref, error=error)
 
 
-def _text(value: object, limit: int = 500) -> str | None:
-    if value is None or value == "":
-        return None
-    return str(value)[:limit]
+@dataclass
+class NewCase:
+    """What the reply of a new case reads of it, before and after its row exists."""
 
-
-def _date(value: object, kind: type) -> object:
-    if isinstance(value, kind):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        from datetime import date
-
-        return date.fromisoformat(value)
-    return None
-
-
-def _header_guess(raw: bytes, name: bytes) -> str | None:
-    """A header's raw value for an error case, read without the parser that failed."""
-    head = raw[:65536].split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
-    for line in head.splitlines():
-        if line.lower().startswith(name + b":"):
-            value = line[len(name) + 1 :].strip().decode("utf-8", "replace")
-            return value[:500] or None
-    return None
+    id: int | None
+    ref: str
+    role: str
+    nuc: str | None
+    sender_name: str | None

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.utils import parseaddr
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import Session
 
@@ -25,7 +25,7 @@ from responders import guards
 from responders.message import Reply as OutgoingReply
 from responders.message import build_bytes, subject_with_ref
 from responders.render import render
-from store import Case, Reply, ReplyState
+from store import ReplyState
 from store.pipeline_queries import recent_reply_count
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -57,7 +57,7 @@ def reply_address(mail: InboundMail) -> str:
     return mail.sender
 
 
-def sender_name(case: Case, mail: InboundMail, result: Classification) -> str | None:
+def sender_name(case: CaseLike, mail: InboundMail, result: Classification) -> str | None:
     """The name to greet: never for organisations (a service writes, not a person)."""
     if case.role == "certification":
         return None
@@ -140,16 +140,26 @@ def limit_block(session: Session, to_addr: str, config: Config) -> str | None:
     return guards.over_limit(count, config.replies.max_per_sender_per_day)
 
 
-def make_reply(
+class CaseLike(Protocol):
+    """What a reply reads of its case: a ``store.Case`` or the pipeline's new-case view."""
+
+    id: int | None
+    ref: str
+    role: str
+    nuc: str | None
+    sender_name: str | None
+
+
+def reply_values(
     plan: ReplyPlan,
     *,
-    case: Case,
+    case: CaseLike,
     mail: InboundMail,
     result: Classification,
     mailbox: MailboxConfig,
     config: Config,
     in_reply_to_pk: int | None,
-) -> Reply:
+) -> dict[str, Any]:
     """The outbox row (state ``pending``) holding the rendered, threaded mail."""
     context = {
         "case_ref": case.ref,
@@ -175,19 +185,19 @@ def make_reply(
     )
     raw = build_bytes(outgoing)
     assert case.id is not None
-    return Reply(
-        case_id=case.id,
-        message_id=outgoing.message_id,
-        in_reply_to_id=in_reply_to_pk,
-        template=plan.template,
-        from_addr=mailbox.address,
-        to_addr=to_addr,
-        subject=subject_with_ref(outgoing.subject, case.ref),
-        body=outgoing.body,
+    return {
+        "case_id": case.id,
+        "message_id": outgoing.message_id,
+        "in_reply_to_id": in_reply_to_pk,
+        "template": plan.template,
+        "from_addr": mailbox.address,
+        "to_addr": to_addr,
+        "subject": subject_with_ref(outgoing.subject, case.ref),
+        "body": outgoing.body,
         # build_bytes writes 7-bit text (UTF-8 only for non-ASCII addresses).
-        raw=raw.decode("utf-8", "surrogateescape"),
-        state=ReplyState.PENDING,
-    )
+        "raw": raw.decode("utf-8", "surrogateescape"),
+        "state": ReplyState.PENDING.value,
+    }
 
 
 def presend_block(to_addr: str, config: Config, bounced_before: bool) -> str | None:

@@ -33,10 +33,11 @@ from typing import Any
 from sqlalchemy.engine import Engine, make_url
 
 from intake.config import Config, MailboxConfig
+from intake.filestore import BatchFileStore
 from intake.outbox import OutboxSummary, recover, run_outbox
 from intake.pipeline import Pipeline
 from intake.poller import MailboxSummary, poll_mailbox
-from store import FileStore, instance_lock, make_engine, owner_alive, owner_lock, upgrade
+from store import instance_lock, make_engine, owner_alive, owner_lock, upgrade
 
 # A first poll listing at least this many new mails shows a progress bar.
 PROGRESS_THRESHOLD = 1000
@@ -88,9 +89,9 @@ class Bot:
         self.owner = new_owner()
         self._own_engine = engine is None
         self.engine = engine or make_engine(store_url(config))
-        # Deferred: the pipeline makes a whole batch's files durable at once, before
-        # the transactions that name them commit.
-        self.files = FileStore(config.resolve(config.store.files), sync="deferred")
+        # The pipeline makes a whole batch's files durable at once, before the
+        # transactions that name them commit.
+        self.files = BatchFileStore(config.resolve(config.store.files))
         self.pipeline = Pipeline(config, self.engine, self.files)
         self.recovered_uncertain = 0
         self._stack = contextlib.ExitStack()

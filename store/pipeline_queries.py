@@ -12,14 +12,14 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import bindparam, func, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from store.models import Case, MailboxState, Message, Receipt, ReceiptStatus, Reply, ReplyState
 from store.outbox import CLAIMABLE
 from store.queries import COUNTED_REPLY_STATES
-from store.types import normalize_message_id, utcnow
+from store.types import LowerString, MessageIdType, UtcDateTime, normalize_message_id, utcnow
 
 
 def known_source_keys(session: Session, mailbox: str, keys: Iterable[str]) -> set[str]:
@@ -60,18 +60,21 @@ def cancel_claimed(session: Session, reply_id: int, why: str) -> bool:
     return True
 
 
+_BOUNCED = (
+    sa_select(Reply.__table__.c.id)  # type: ignore[attr-defined]
+    .where(
+        Reply.__table__.c.to_addr == bindparam("address", type_=LowerString()),  # type: ignore[attr-defined]
+        Reply.__table__.c.state == ReplyState.BOUNCED.value,  # type: ignore[attr-defined]
+        Reply.__table__.c.created_at >= bindparam("since", type_=UtcDateTime()),  # type: ignore[attr-defined]
+    )
+    .limit(1)
+)
+
+
 def bounced_since(session: Session, address: str, since: datetime) -> bool:
     """True when a reply of ours to ``address`` created after ``since`` bounced."""
-    stmt = (
-        select(Reply.id)
-        .where(
-            Reply.to_addr == address,
-            Reply.state == ReplyState.BOUNCED,
-            col(Reply.created_at) >= since,
-        )
-        .limit(1)
-    )
-    return session.exec(stmt).first() is not None
+    found = session.connection().execute(_BOUNCED, {"address": address, "since": since})
+    return found.first() is not None
 
 
 def case_listing(session: Session) -> list[dict[str, Any]]:
@@ -139,7 +142,35 @@ def status_figures(session: Session, *, now: datetime | None = None) -> dict[str
     }
 
 
-# -- Fast paths: Core statements on the session's connection (no ORM flush or load) --------
+# -- Fast paths: Core statements built once, run on the session's connection -------------
+# (building a statement costs several times what SQLite takes to run it).
+
+_MESSAGES = Message.__table__  # type: ignore[attr-defined]
+_REPLIES = Reply.__table__  # type: ignore[attr-defined]
+
+_DUP_BY_SHA = (
+    sa_select(_MESSAGES.c.id, _MESSAGES.c.case_id)
+    .where(
+        _MESSAGES.c.direction == "in",
+        _MESSAGES.c.mailbox == bindparam("mailbox"),
+        _MESSAGES.c.sha256 == bindparam("sha"),
+    )
+    .order_by(_MESSAGES.c.id)
+    .limit(1)
+)
+_DUP_BY_ID_OR_SHA = (
+    sa_select(_MESSAGES.c.id, _MESSAGES.c.case_id)
+    .where(
+        _MESSAGES.c.direction == "in",
+        _MESSAGES.c.mailbox == bindparam("mailbox"),
+        or_(
+            _MESSAGES.c.sha256 == bindparam("sha"),
+            _MESSAGES.c.message_id == bindparam("message_id", type_=MessageIdType()),
+        ),
+    )
+    .order_by(_MESSAGES.c.id)
+    .limit(1)
+)
 
 
 def find_duplicate(
@@ -147,29 +178,65 @@ def find_duplicate(
 ) -> tuple[int, int | None] | None:
     """(message pk, case id) of a mail of ``mailbox`` already stored with this Message-ID
     or these exact bytes, in one query (``store.queries.find_received`` makes two)."""
-    table = Message.__table__  # type: ignore[attr-defined]
-    same = [table.c.sha256 == sha256]
+    params: dict[str, Any] = {"mailbox": mailbox, "sha": sha256}
     if message_id and normalize_message_id(message_id):
-        same.append(table.c.message_id == message_id)
-    stmt = (
-        sa_select(table.c.id, table.c.case_id)
-        .where(table.c.direction == "in", table.c.mailbox == mailbox, or_(*same))
-        .order_by(table.c.id)
-        .limit(1)
-    )
-    row = session.connection().execute(stmt).first()
+        stmt, params["message_id"] = _DUP_BY_ID_OR_SHA, message_id
+    else:
+        stmt = _DUP_BY_SHA
+    row = session.connection().execute(stmt, params).first()
     return (int(row[0]), row[1]) if row else None
 
 
+_RECENT = sa_select(func.count()).where(
+    _REPLIES.c.to_addr == bindparam("address", type_=LowerString()),
+    _REPLIES.c.created_at >= bindparam("since", type_=UtcDateTime()),
+    _REPLIES.c.state.in_([str(s) for s in COUNTED_REPLY_STATES]),
+)
+
+
 def recent_reply_count(session: Session, address: str, *, window: timedelta) -> int:
-    """``store.queries.count_recent_replies`` as one Core statement."""
-    table = Reply.__table__  # type: ignore[attr-defined]
-    stmt = sa_select(func.count()).where(
-        table.c.to_addr == address,
-        table.c.created_at >= utcnow() - window,
-        table.c.state.in_([str(s) for s in COUNTED_REPLY_STATES]),
+    """``store.queries.count_recent_replies`` as one prepared statement."""
+    params = {"address": address, "since": utcnow() - window}
+    return int(session.connection().execute(_RECENT, params).scalar_one())
+
+
+def _claim_statement(skip_locked: bool) -> Any:
+    pick = (
+        sa_select(_REPLIES.c.id)
+        .where(
+            _REPLIES.c.state.in_([str(s) for s in CLAIMABLE]),
+            or_(
+                _REPLIES.c.next_attempt_at.is_(None),
+                _REPLIES.c.next_attempt_at <= bindparam("now", type_=UtcDateTime()),
+            ),
+        )
+        .order_by(_REPLIES.c.id)
+        .limit(1)
     )
-    return int(session.connection().execute(stmt).scalar_one())
+    if skip_locked:
+        pick = pick.with_for_update(skip_locked=True)
+    return (
+        update(_REPLIES)
+        .where(_REPLIES.c.id == pick.scalar_subquery())
+        .values(
+            state=ReplyState.SENDING.value,
+            attempts=_REPLIES.c.attempts + 1,
+            claimed_by=bindparam("owner"),
+            claimed_at=bindparam("claimed_at", type_=UtcDateTime()),
+        )
+        .returning(
+            _REPLIES.c.id,
+            _REPLIES.c.case_id,
+            _REPLIES.c.raw,
+            _REPLIES.c.from_addr,
+            _REPLIES.c.to_addr,
+            _REPLIES.c.message_id,
+            _REPLIES.c.created_at,
+        )
+    )
+
+
+_CLAIM = {False: _claim_statement(False), True: _claim_statement(True)}
 
 
 def claim_one(session: Session, owner: str) -> Any | None:
@@ -179,50 +246,28 @@ def claim_one(session: Session, owner: str) -> Any | None:
     ``UPDATE … RETURNING``; on PostgreSQL the row is picked with ``FOR UPDATE SKIP
     LOCKED``, so that two instances never claim the same reply.
     """
-    table = Reply.__table__  # type: ignore[attr-defined]
     now = utcnow()
-    pick = (
-        sa_select(table.c.id)
-        .where(
-            table.c.state.in_([str(s) for s in CLAIMABLE]),
-            or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now),
-        )
-        .order_by(table.c.id)
-        .limit(1)
+    stmt = _CLAIM[session.get_bind().dialect.name == "postgresql"]
+    return (
+        session.connection().execute(stmt, {"now": now, "owner": owner, "claimed_at": now}).first()
     )
-    if session.get_bind().dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
-    stmt = (
-        update(table)
-        .where(table.c.id == pick.scalar_subquery())
-        .values(
-            state=ReplyState.SENDING.value,
-            attempts=table.c.attempts + 1,
-            claimed_by=owner,
-            claimed_at=now,
-        )
-        .returning(
-            table.c.id,
-            table.c.case_id,
-            table.c.raw,
-            table.c.from_addr,
-            table.c.to_addr,
-            table.c.message_id,
-            table.c.created_at,
-        )
+
+
+_SENT = (
+    update(_REPLIES)
+    .where(
+        _REPLIES.c.id == bindparam("reply_id"),
+        _REPLIES.c.state.in_([ReplyState.SENDING.value, ReplyState.UNCERTAIN.value]),
     )
-    return session.connection().execute(stmt).first()
+    .values(
+        state=ReplyState.SENT.value,
+        sent_at=bindparam("sent_at", type_=UtcDateTime()),
+        last_error=None,
+    )
+)
 
 
 def mark_sent_fast(session: Session, reply_id: int) -> bool:
     """``store.outbox.mark_sent`` as one ``UPDATE``."""
-    table = Reply.__table__  # type: ignore[attr-defined]
-    stmt = (
-        update(table)
-        .where(
-            table.c.id == reply_id,
-            table.c.state.in_([ReplyState.SENDING.value, ReplyState.UNCERTAIN.value]),
-        )
-        .values(state=ReplyState.SENT.value, sent_at=utcnow(), last_error=None)
-    )
-    return bool(session.connection().execute(stmt).rowcount)
+    result = session.connection().execute(_SENT, {"reply_id": reply_id, "sent_at": utcnow()})
+    return bool(result.rowcount)

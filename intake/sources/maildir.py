@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import mailbox
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -128,9 +129,20 @@ class MaildirSource:
         os.rename(current, self.path / "cur" / f"{key}:2,{flags}")
 
 
-def _delivery_order(key: str) -> tuple[int, str]:
-    head = key.split(".", 1)[0]
-    return (int(head) if head.isdigit() else 0, key)
+_MAILDIR_NAME = re.compile(r"(\d+)\.(?:M(\d+))?(?:P\d+)?(?:Q(\d+))?")
+
+
+def _delivery_order(key: str) -> tuple[int, int, int, str]:
+    """Delivery order from a Maildir name: seconds, then microseconds, then counter.
+
+    Names look like ``1717000000.M123456P4242Q7.host``; the numbers are not zero
+    padded, so the text order would put ``M999`` after ``M1000``.
+    """
+    match = _MAILDIR_NAME.match(key)
+    if match is None:
+        return (0, 0, 0, key)
+    seconds, micro, counter = (int(g) if g else 0 for g in match.groups())
+    return (seconds, micro, counter, key)
 
 
 def deliver(path: Path, raw: bytes, key: str | None = None) -> str:

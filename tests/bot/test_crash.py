@@ -128,7 +128,7 @@ def test_kill_at_each_point_then_restart(
 
 @pytest.mark.slow
 def test_twenty_random_kills(site: Site, imap_server: Dovecot, smtp_server: SmtpSink) -> None:
-    load = build_load(160, duplicates=10, follow_ups=15)
+    load = build_load(300, duplicates=20, follow_ups=30)
     expected = _prepare(site, imap_server, smtp_server, load)
     config = site.write_config()
     rng = random.Random(20250602)
@@ -142,7 +142,7 @@ def test_twenty_random_kills(site: Site, imap_server: Dovecot, smtp_server: Smtp
             env=dict(os.environ),
             start_new_session=True,
         )
-        time.sleep(rng.uniform(0.3, 4.0))
+        time.sleep(rng.uniform(0.5, 3.0))
         if process.poll() is None:
             os.kill(process.pid, signal.SIGKILL)
             kills += 1

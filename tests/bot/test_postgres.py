@@ -109,7 +109,12 @@ def test_two_run_processes_never_file_or_send_twice(
         for i in range(2)
     ]
     try:
-        time.sleep(2)
+        logs = [site.root / f"run{i}.log" for i in range(2)]
+        deadline = time.monotonic() + 60
+        while not all("polling every" in log.read_text() for log in logs):
+            assert time.monotonic() < deadline, "the instances did not start"
+            assert all(p.poll() is None for p in processes), "an instance died at start"
+            time.sleep(0.2)
         # Mails arrive while both instances are running.
         for role in ADDRESSES:
             imap_server.append(role, load.by_role(role))
