@@ -230,3 +230,64 @@ def follow_up(case: Case, result: Classification, sheets: Sequence[SheetResult])
     # also keeps a conversation with a person from turning into a loop).
     status = case.status if case.status in (CaseStatus.NEW, CaseStatus.TO_REVIEW) else None
     return Decision(template=None, status=status or CaseStatus.TO_REVIEW, why="follow_up.to_staff")
+
+
+def refill(case: Case, mail: InboundMail, result: Classification) -> None:
+    """An error case whose retry worked becomes the case the mail should have made."""
+    case.kind = result.kind.value
+    case.status = initial_status(result)
+    case.topic = result.topic.value if result.topic else None
+    case.reason = result.reason.value if result.reason else None
+    case.nuc = result.nuc
+    case.fields = classification_fields(mail, result)
+    case.reasons = [str(r) for r in result.reasons]
+    case.error = None
+
+
+def follow(
+    case: Case, result: Classification, sheets: Sequence[SheetResult], now: datetime
+) -> Decision:
+    """Apply a follow-up to its case: fields, status; the reply decision."""
+    if result.kind in (Kind.AUTO_REPLY, Kind.BOUNCE):
+        # Robots never change what a case waits for (a bounce was marked already).
+        return Decision(None, case.status, f"follow_up.{result.kind.value}")
+    decision = follow_up(case, result, sheets)
+    if case.kind == Kind.OTHER and result.kind is Kind.SPREADSHEET_RETURN and sheets:
+        case.kind = Kind.SPREADSHEET_RETURN.value
+    set_fields(case, **{k: v for k, v in decision.fields.items() if v is not None})
+    if not case.nuc and result.nuc:
+        case.nuc = result.nuc
+    case.reasons = [*case.reasons, decision.why][-50:]
+    set_status(case, decision.status, now)
+    return decision
+
+
+def bounce(
+    session: Session, mail: InboundMail, result: Classification, config: Config
+) -> Case | None:
+    """Mark our reply that bounced; the case of that reply (None when not ours)."""
+    from intake.rows import bounced_ids
+    from store import mark_bounced
+    from store.pipeline_writes import insert_audit
+    from store.queries import reply_by_message_id
+    from store.types import utcnow
+
+    for message_id in bounced_ids(mail, config):
+        reply = reply_by_message_id(session, message_id)
+        if reply is None:
+            continue
+        mark_bounced(session, reply.message_id, detail=f"bounce: {result.failed_recipient}")
+        case = session.get(Case, reply.case_id)
+        if case is not None:
+            delivery = {
+                "reply": reply.message_id,
+                "recipient": result.failed_recipient or reply.to_addr,
+            }
+            set_fields(case, delivery_failed=delivery)
+            set_status(case, CaseStatus.TO_REVIEW, utcnow())
+            insert_audit(
+                session,
+                {"case_id": case.id, "action": "reply.bounced", "detail": {"reply": reply.id}},
+            )
+        return case
+    return None

@@ -18,7 +18,6 @@ of times (:meth:`Pipeline.retry`), and the batch goes on.
 
 from __future__ import annotations
 
-import traceback
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -39,6 +38,7 @@ from intake.replying import (
     reply_values,
 )
 from intake.rules.documents import is_spreadsheet
+from intake.shunt import shunt
 from intake.testhooks import crash_point
 from parsers.types import InboundMail
 from store import (
@@ -51,8 +51,6 @@ from store import (
     ReceiptStatus,
     SpreadsheetRow,
     allocate_ref,
-    mark_bounced,
-    record_receipt,
     session_scope,
     utcnow,
 )
@@ -66,7 +64,6 @@ from store.pipeline_writes import (
     insert_reply,
     link_receipt,
 )
-from store.queries import reply_by_message_id
 
 # (raw bytes, uidvalidity, uid, source_key) of one fetched mail.
 Item = tuple[bytes, int | None, int | None, str | None]
@@ -194,7 +191,7 @@ class Pipeline:
                     raise prep
                 outcomes.append(self._commit(mailbox, prep, uidvalidity, uid, source_key))
             except Exception as exc:  # noqa: BLE001 - the per-message boundary (the shunt)
-                outcomes.append(self._shunt(mailbox, raw, exc, uidvalidity, uid, source_key))
+                outcomes.append(shunt(self, mailbox, raw, exc, uidvalidity, uid, source_key))
         return outcomes
 
     def _commit(
@@ -247,7 +244,7 @@ class Pipeline:
                 receipt.status, receipt.error = ReceiptStatus.PROCESSED, None
             return outcome
         except Exception as exc:  # noqa: BLE001 - the per-message boundary
-            return self._shunt(mailbox, raw, exc, None, None, None, receipt_id=receipt_id)
+            return shunt(self, mailbox, raw, exc, None, None, None, receipt_id=receipt_id)
 
     def _file(
         self, session: Session, prep: Prepared, receipt: Slip, mailbox: MailboxConfig
@@ -270,7 +267,9 @@ class Pipeline:
                 )
                 return Outcome("duplicate", receipt.id)
 
-        bounced_case = self._bounce(session, mail, result) if result.kind is Kind.BOUNCE else None
+        bounced_case = (
+            cases.bounce(session, mail, result, self.config) if result.kind is Kind.BOUNCE else None
+        )
         case, how = (bounced_case, "bounce.original") if bounced_case else (None, None)
         if case is None:
             case, how = cases.find_case(session, mail, result, self.config)
@@ -282,9 +281,9 @@ class Pipeline:
         if case is None:
             assert error_case is not None
             case = error_case
-            self._refill(case, mail, result)
+            cases.refill(case, mail, result)
         else:
-            decision = self._follow(case, result, prep, now)
+            decision = cases.follow(case, result, prep.sheets, now)
             if error_case is not None and error_case.id != case.id:
                 cases.set_status(error_case, CaseStatus.RESOLVED, now)
                 cases.set_fields(error_case, merged_into=case.ref)
@@ -397,55 +396,6 @@ class Pipeline:
         action = "message.filed" if decision is None else "message.follow_up"
         insert_audit(session, {"case_id": case_id, "action": action, "detail": detail})
 
-    def _refill(self, case: Case, mail: InboundMail, result: Classification) -> None:
-        """An error case whose retry worked becomes the case the mail should have made."""
-        case.kind = result.kind.value
-        case.status = cases.initial_status(result)
-        case.topic = result.topic.value if result.topic else None
-        case.reason = result.reason.value if result.reason else None
-        case.nuc = result.nuc
-        case.fields = cases.classification_fields(mail, result)
-        case.reasons = [str(r) for r in result.reasons]
-        case.error = None
-
-    def _follow(
-        self, case: Case, result: Classification, prep: Prepared, now: datetime
-    ) -> cases.Decision:
-        if result.kind in (Kind.AUTO_REPLY, Kind.BOUNCE):
-            # Robots never change what a case waits for (a bounce was marked already).
-            return cases.Decision(None, case.status, f"follow_up.{result.kind.value}")
-        decision = cases.follow_up(case, result, prep.sheets)
-        if case.kind == Kind.OTHER and result.kind is Kind.SPREADSHEET_RETURN and prep.sheets:
-            case.kind = Kind.SPREADSHEET_RETURN.value
-        cases.set_fields(case, **{k: v for k, v in decision.fields.items() if v is not None})
-        if not case.nuc and result.nuc:
-            case.nuc = result.nuc
-        case.reasons = [*case.reasons, decision.why][-50:]
-        cases.set_status(case, decision.status, now)
-        return decision
-
-    def _bounce(self, session: Session, mail: InboundMail, result: Classification) -> Case | None:
-        """Mark our reply that bounced; the case of that reply (None when not ours)."""
-        for message_id in rows.bounced_ids(mail, self.config):
-            reply = reply_by_message_id(session, message_id)
-            if reply is None:
-                continue
-            mark_bounced(session, reply.message_id, detail=f"bounce: {result.failed_recipient}")
-            case = session.get(Case, reply.case_id)
-            if case is not None:
-                delivery = {
-                    "reply": reply.message_id,
-                    "recipient": result.failed_recipient or reply.to_addr,
-                }
-                cases.set_fields(case, delivery_failed=delivery)
-                cases.set_status(case, CaseStatus.TO_REVIEW, utcnow())
-                insert_audit(
-                    session,
-                    {"case_id": case.id, "action": "reply.bounced", "detail": {"reply": reply.id}},
-                )
-            return case
-        return None
-
     def _plan(self, prep: Prepared, decision: cases.Decision | None) -> ReplyPlan | None:
         """The reply a mail deserves: its own template, or what its follow-up decided."""
         result = prep.result
@@ -476,66 +426,6 @@ class Pipeline:
         )  # fmt: skip
         insert_reply(session, values)
         return plan.template
-
-    # -- the shunt -------------------------------------------------------------------
-
-    def _shunt(
-        self,
-        mailbox: MailboxConfig,
-        raw: bytes,
-        exc: Exception,
-        uidvalidity: int | None,
-        uid: int | None,
-        source_key: str | None,
-        *,
-        receipt_id: int | None = None,
-    ) -> Outcome:
-        """Commit the mail as an error case with its bytes and traceback."""
-        trace = "".join(traceback.format_exception(exc))[-20_000:]
-        sha = self.files.put(raw)
-        self.files.sync_pending()
-        now = utcnow()
-        with session_scope(self.engine) as session:
-            if receipt_id is not None:
-                receipt = session.get(Receipt, receipt_id)
-            else:
-                receipt = record_receipt(
-                    session, mailbox=mailbox.key, sha256=sha, uidvalidity=uidvalidity,
-                    uid=uid, source_key=source_key, action=mailbox.after,
-                    status=ReceiptStatus.ERROR, error=trace,
-                )  # fmt: skip
-            if receipt is None:
-                return Outcome("known")
-            if receipt_id is not None:
-                receipt.attempts += 1
-            receipt.status, receipt.error = ReceiptStatus.ERROR, trace
-            case = session.get(Case, receipt.case_id) if receipt.case_id else None
-            if case is None:
-                case = cases.new_case(
-                    session, None, None, role=mailbox.role, address=mailbox.address,
-                    config=self.config, now=now,
-                )  # fmt: skip
-                case.subject = rows.header_guess(raw, b"subject")
-                case.sender_email = rows.sender_guess(raw)
-                message = Message(
-                    case_id=case.id, mailbox=mailbox.key, sha256=sha, size=len(raw),
-                    subject=case.subject, kind=cases.ERROR_KIND,
-                )  # fmt: skip
-                session.add(message)
-                session.flush()
-                receipt.case_id, receipt.message_pk = case.id, message.id
-            case.error = trace
-            cases.set_fields(case, attempts=receipt.attempts)
-            error = f"{type(exc).__name__}: {exc}"
-            insert_audit(
-                session,
-                {
-                    "case_id": case.id,
-                    "action": "message.error",
-                    "detail": {"receipt": receipt.id, "error": error[:500]},
-                },
-            )
-            return Outcome("error", receipt.id, case.ref, error=error)
 
 
 @dataclass
