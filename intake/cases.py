@@ -131,8 +131,9 @@ def new_case(
 ) -> Case:
     """A new case with its readable reference (allocated last: it locks the counter)."""
     prefix = config.replies.ref_prefix.get(role, role[:2].upper())  # type: ignore[call-overload]
+    status: str
     if result is None:
-        kind, status, fields, reasons = ERROR_KIND, CaseStatus.TO_REVIEW, {}, []
+        kind, status, fields, reasons = ERROR_KIND, CaseStatus.TO_REVIEW.value, {}, []
     else:
         kind, status = result.kind.value, initial_status(result)
         fields = classification_fields(mail, result) if mail is not None else {}

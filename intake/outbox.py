@@ -130,7 +130,7 @@ def run_outbox(
             unmarked = None
             if claimed is None:
                 break
-            if claimed is False:
+            if isinstance(claimed, bool):
                 continue
             reply_id, data, from_addr, to_addr, message_id = claimed
             crash_point("claimed")

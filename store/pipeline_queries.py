@@ -83,7 +83,7 @@ def case_listing(session: Session) -> list[dict[str, Any]]:
         session.exec(
             select(Message.case_id, func.count())
             .where(Message.direction == "in", col(Message.case_id).is_not(None))
-            .group_by(Message.case_id)
+            .group_by(col(Message.case_id))
         ).all()
     )
     replies: dict[int, list[dict[str, str]]] = {}

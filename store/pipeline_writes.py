@@ -37,10 +37,12 @@ def _table(model: type) -> Table:
 
 
 # Statements are built once: building one costs more than running it here.
-_RETURNING_ID = {
+_RETURNING_ID: dict[type, Any] = {
     model: insert(_table(model)).returning(_table(model).c.id) for model in (Case, Message, Reply)
 }
-_PLAIN = {model: insert(_table(model)) for model in (AuditEvent, Attachment, SpreadsheetRow)}
+_PLAIN: dict[type, Any] = {
+    model: insert(_table(model)) for model in (AuditEvent, Attachment, SpreadsheetRow)
+}
 
 
 def _insert_one(session: Session, model: type, values: dict[str, Any]) -> int:
