@@ -71,6 +71,16 @@ class OutboxSummary:
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v}
 
+    @classmethod
+    def total(cls, parts: list[OutboxSummary]) -> OutboxSummary:
+        """The sum of several runs (the first reason to stop is kept)."""
+        whole = cls()
+        for part in parts:
+            for name in ("sent", "failed_temporary", "failed_permanent", "uncertain", "cancelled"):
+                setattr(whole, name, getattr(whole, name) + getattr(part, name))
+            whole.stopped = whole.stopped or part.stopped
+        return whole
+
 
 def make_sender(config: Config) -> Any:
     """An ``SmtpSender`` for ``[smtp]``, else a ``FileOutbox`` on ``[outbox] dir``."""

@@ -24,6 +24,8 @@ import os
 import secrets
 import socket
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -178,17 +180,53 @@ class Bot:
     def poll_all(
         self, *, progress: bool = True, should_stop: Callable[[], bool] = lambda: False
     ) -> Summary:
+        """Poll every mailbox once and send every due reply.
+
+        The outbox runs in a second thread while the mailboxes are polled, so that
+        replies leave while later mails are being filed (SMTP waits and SQLite work
+        release the interpreter lock); it makes a last pass once polling is done.
+        """
         summary = Summary(recovered_uncertain=self.recovered_uncertain)
-        with ProgressBar(enabled=progress) as bar:
-            for mailbox in self.config.mailbox:
-                if should_stop():
-                    break
-                summary.mailboxes.append(
-                    self.poll(
-                        mailbox, on_listed=bar.listed, on_mail=bar.advance, should_stop=should_stop
+        polling = threading.Event()
+        polling.set()
+        passes: list[OutboxSummary] = []
+        errors: list[BaseException] = []
+
+        def send_while_polling() -> None:
+            try:
+                while polling.is_set() and not should_stop():
+                    result = self.send(should_stop=should_stop)
+                    passes.append(result)
+                    if result.stopped:
+                        return
+                    if not result.as_dict():
+                        time.sleep(0.05)
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+                errors.append(exc)
+
+        sender = threading.Thread(target=send_while_polling, name="outbox", daemon=True)
+        sender.start()
+        try:
+            with ProgressBar(enabled=progress) as bar:
+                for mailbox in self.config.mailbox:
+                    if should_stop():
+                        break
+                    summary.mailboxes.append(
+                        self.poll(
+                            mailbox,
+                            on_listed=bar.listed,
+                            on_mail=bar.advance,
+                            should_stop=should_stop,
+                        )
                     )
-                )
-        summary.outbox = self.send(should_stop=should_stop)
+        finally:
+            polling.clear()
+            sender.join()
+        if errors:
+            raise errors[0]
+        stopped = next((p.stopped for p in passes if p.stopped), None)
+        final = self.send(should_stop=should_stop) if not stopped else OutboxSummary()
+        summary.outbox = OutboxSummary.total([*passes, final])
         return summary
 
 
