@@ -25,7 +25,7 @@ from responders import guards
 from responders.message import Reply as OutgoingReply
 from responders.message import build_bytes, subject_with_ref
 from responders.render import render
-from store import ReplyState
+from store import Reply, ReplyState
 from store.pipeline_queries import recent_reply_count
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -198,6 +198,30 @@ def reply_values(
         "raw": raw.decode("utf-8", "surrogateescape"),
         "state": ReplyState.PENDING.value,
     }
+
+
+def make_reply(
+    plan: ReplyPlan,
+    *,
+    case: CaseLike,
+    mail: InboundMail,
+    result: Classification,
+    mailbox: MailboxConfig,
+    config: Config,
+    in_reply_to_pk: int | None,
+) -> Reply:
+    """:func:`reply_values` as an outbox row object (staff actions build one to preview)."""
+    return Reply(
+        **reply_values(
+            plan,
+            case=case,
+            mail=mail,
+            result=result,
+            mailbox=mailbox,
+            config=config,
+            in_reply_to_pk=in_reply_to_pk,
+        )
+    )
 
 
 def presend_block(to_addr: str, config: Config, bounced_before: bool) -> str | None:
