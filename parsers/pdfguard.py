@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 from multiprocessing.connection import Connection
 from typing import Any
@@ -22,13 +23,32 @@ GRACE_SECONDS = 2.0
 
 
 def _serve(conn: Connection) -> None:
-    """The worker's loop: one request in, one PdfText out, until the pipe closes."""
+    """The worker's loop: one request in, one PdfText out, until the pipe closes.
+
+    A forked child inherits every descriptor of the parent: the parent's end of this
+    pipe (which would keep ``recv`` from ever seeing the parent die), database files
+    and lock files (which would keep an instance lock held after a crash). All of
+    them are closed first; the child then exits as soon as its parent is gone.
+    """
+    keep = conn.fileno()
+    os.closerange(3, keep)
+    os.closerange(keep + 1, _max_fd())
+    # The bot's own signal handlers must not run here: the parent decides our end.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:
         try:
             data, options = conn.recv()
         except (EOFError, OSError):
             return
         conn.send(extract_pdf_text(data, **options))
+
+
+def _max_fd() -> int:
+    try:
+        return int(os.sysconf("SC_OPEN_MAX"))
+    except (ValueError, OSError):
+        return 65536
 
 
 class _Worker:

@@ -75,3 +75,54 @@ def test_in_process_mode_reads_without_a_worker(
     monkeypatch.setenv("INTAKE_PDF_IN_PROCESS", "1")
     assert "Bonjour" in pdfguard.extract_pdf_text_guarded(a_pdf("Bonjour")).text
     assert fresh_worker._process is None
+
+
+def test_the_worker_holds_no_inherited_files_and_dies_with_its_parent(tmp_path) -> None:
+    # A parent process that opens a lock file, starts the worker, then dies: the lock
+    # must be free at once and the worker must be gone (it would block a restart).
+    import fcntl
+    import subprocess
+    import sys
+    import textwrap
+
+    lock = tmp_path / "db.lock"
+    script = textwrap.dedent(
+        f"""
+        import fcntl, os, sys
+        handle = open({str(lock)!r}, "w")
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        from parsers import pdfguard
+        from tests_pdf import a_pdf
+        pdfguard.extract_pdf_text_guarded(a_pdf("x"))
+        print(pdfguard._WORKER._process.pid, flush=True)
+        os._exit(0)
+        """
+    )
+    helper = tmp_path / "tests_pdf.py"
+    helper.write_text(
+        "import io\nfrom reportlab.pdfgen import canvas\n"
+        "def a_pdf(text):\n    b = io.BytesIO(); c = canvas.Canvas(b); c.drawString(72, 800, text)"
+        "; c.save(); return b.getvalue()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path}:{os.getcwd()}"}
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=True,
+    )
+    worker_pid = int(out.stdout.strip())
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(worker_pid, 0)
+        except ProcessLookupError:
+            break
+        # A zombie is gone too for our purpose: reparented to init and reaped there.
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"PDF worker {worker_pid} outlived its parent")
+    with open(lock, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
