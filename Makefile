@@ -19,7 +19,8 @@ install-test: $(BIN)/python
 system-deps:
 	bash .ci/system-deps
 
-# Installs the bot and runs it on the bundled sample mails (dry run: nothing sent).
+# Installs the bot and runs it on the bundled sample mails: SQLite store under var/,
+# replies written as .eml files to var/outbox/ (nothing is sent over the network).
 demo: install
 	$(BIN)/intake demo
 
