@@ -15,8 +15,8 @@ from typing import Annotated
 import typer
 
 from intake.cli_bot import register as _register_bot_commands
+from intake.cli_common import config_or_exit
 from intake.cli_web import register as _register_web_commands
-from intake.config import Config, ConfigError, load_config
 
 app = typer.Typer(
     add_completion=False,
@@ -37,12 +37,7 @@ def _root() -> None:
     """Mailbox triage bot for the accueil and certification offices."""
 
 
-def _config(path: Path | None) -> Config:
-    try:
-        return load_config(path)
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+_config = config_or_exit
 
 
 @app.command()

@@ -15,7 +15,8 @@ from typing import Annotated, Any
 
 import typer
 
-from intake.config import Config, ConfigError, load_config
+from intake.cli_common import config_or_exit, open_store
+from intake.config import Config, ConfigError
 
 ConfigOption = Annotated[
     Path | None,
@@ -28,21 +29,10 @@ DEMO_MAIL = Path(__file__).parent / "demo" / "mail"
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 
 
-def _config(path: Path | None) -> Config:
-    try:
-        return load_config(path)
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+_config = config_or_exit
 
 
-def _engine(config: Config) -> Any:
-    from intake.service import store_url
-    from store import make_engine, upgrade
-
-    engine = make_engine(store_url(config))
-    upgrade(engine)
-    return engine
+_engine = open_store
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:

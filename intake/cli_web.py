@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from intake.config import Config, ConfigError, load_config
+from intake.cli_common import config_or_exit, open_store
 
 ConfigOption = Annotated[
     Path | None,
@@ -27,21 +27,10 @@ user_app = typer.Typer(no_args_is_help=True, help="Staff accounts of the web int
 export_app = typer.Typer(no_args_is_help=True, help="Exports for the staff.")
 
 
-def _config(path: Path | None) -> Config:
-    try:
-        return load_config(path)
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+_config = config_or_exit
 
 
-def _engine(config: Config) -> Any:
-    from intake.service import store_url
-    from store import make_engine, upgrade
-
-    engine = make_engine(store_url(config))
-    upgrade(engine)
-    return engine
+_engine = open_store
 
 
 def serve(
