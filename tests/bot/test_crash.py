@@ -118,8 +118,11 @@ def test_kill_at_each_point_then_restart(
     restarted = site.cli("poll", "--once")
     assert restarted.returncode == 0, restarted.stderr[-2000:]
     states = _check(site, smtp_server, load, expected)
-    assert states["uncertain"] == uncertain
-    assert states["sent"] == sum(expected.values()) - uncertain
+    # The outbox sends in its own thread while mailboxes are polled: a crash at a poll
+    # point may also interrupt one send in flight, which must then be uncertain (never
+    # resent), exactly like a crash at a send point.
+    assert uncertain <= states["uncertain"] <= uncertain + 1
+    assert states["sent"] == sum(expected.values()) - states["uncertain"]
     # The interrupted send stays interrupted: later polls never resend it.
     again = site.cli("poll", "--once")
     assert again.returncode == 0
