@@ -96,13 +96,23 @@ def _print_summary(summary: Any) -> None:
 def run(
     config_path: ConfigOption = None,
     interval: Annotated[
-        float, typer.Option("--interval", help="Seconds between polls of a mailbox.")
-    ] = 60.0,
+        float | None,
+        typer.Option(
+            "--interval",
+            help=(
+                "Seconds between polls of a mailbox; overrides poll_interval of the "
+                "configuration's run section (default 60)."
+            ),
+        ),
+    ] = None,
 ) -> None:
     """Keep polling every mailbox and sending replies until SIGTERM or Ctrl-C."""
     from intake.scheduler import run_forever
     from intake.service import AlreadyRunning
 
+    # Checked before the configuration is read: a bad option is a usage error.
+    if interval is not None and not 0 < interval < float("inf"):
+        raise _fail("--interval must be a number of seconds more than 0", 2)
     config = _config(config_path)
     try:
         run_forever(config, interval=interval)

@@ -28,6 +28,8 @@ from responders.smtp import is_loopback
 
 Role = Literal["accueil", "certification"]
 Security = Literal["ssl", "starttls", "none"]
+# More worker processes than this is a typo, not a machine the bot runs on.
+MAX_WORKERS = 64
 
 
 class ConfigError(Exception):
@@ -171,6 +173,37 @@ class ClassifyConfig(_Model):
     max_attachment_bytes: Annotated[int, Field(ge=1)] = 25 * 1024 * 1024
 
 
+class RunConfig(_Model):
+    """How ``intake run`` paces itself; the ``[run]`` section.
+
+    The upper bounds of the intervals catch a value written in milliseconds.
+    Numbers are strict: ``true`` or ``"60"`` is an error, not 1 or 60 seconds.
+    """
+
+    poll_interval: Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0, le=3600)] = 60.0
+    outbox_interval: Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0, le=3600)] = 10.0
+    max_backoff: Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0, le=86400)] = 900.0
+    max_attempts: Annotated[int, Field(strict=True, ge=1, le=20)] = 3
+    workers: int | Literal["auto"] = "auto"
+
+    @field_validator("workers", mode="before")
+    @classmethod
+    def _workers(cls, value: object) -> object:
+        # Checked here rather than by the union type: its errors would name each
+        # branch of the union (run.workers.int, run.workers.literal['auto']).
+        if value == "auto":
+            return value
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_WORKERS:
+            return value
+        raise ValueError(f'must be "auto" or a whole number from 0 to {MAX_WORKERS}')
+
+    def worker_count(self) -> int:
+        """The number of worker processes: ``workers``, or for "auto" one per spare core, at most 4."""
+        if self.workers == "auto":
+            return min(4, max(1, (os.cpu_count() or 1) - 1))
+        return self.workers
+
+
 class NucConfig(_Model):
     pattern: str = r"(?<![\w-])(20\d{2})[ \t]*[-–/.]?[ \t]*(\d{3})[ \t]?(\d{3})(?![\w-])"
     format: str = "{0}-{1}{2}"
@@ -258,6 +291,7 @@ class Config(_Model):
     smtp: SmtpConfig | None = None
     replies: RepliesConfig = RepliesConfig()
     classify: ClassifyConfig = ClassifyConfig()
+    run: RunConfig = RunConfig()
     nuc: NucConfig = NucConfig()
     exam: tuple[Exam, ...] = DEFAULT_EXAMS
     deadline: tuple[Deadline, ...] = DEFAULT_DEADLINES

@@ -1,8 +1,9 @@
 """``intake run``: APScheduler jobs around the same :class:`~intake.service.Bot` as ``poll --once``.
 
-One poll job per mailbox (every ``interval`` seconds, never two at once for one
-mailbox) and one outbox job; a mailbox that fails is retried with a doubling
-backoff (capped at 15 minutes) instead of at every tick. For IMAP mailboxes whose
+One poll job per mailbox (every ``[run] poll_interval`` seconds, never two at once
+for one mailbox) and one outbox job (every ``[run] outbox_interval`` seconds); a
+mailbox that fails is retried with a doubling backoff (capped at ``[run]
+max_backoff``) instead of at every tick. For IMAP mailboxes whose
 server has IDLE, a watcher thread holds a second connection in IDLE and runs the
 mailbox's poll job as soon as mail arrives. SIGTERM and SIGINT (Ctrl-C) stop the
 scheduler cleanly: running jobs stop between two mails or two replies, nothing is
@@ -20,12 +21,11 @@ from datetime import datetime, timedelta
 from types import FrameType
 from typing import Any
 
-from intake.config import Config, MailboxConfig
+from intake.config import Config, ConfigError, MailboxConfig
 from intake.service import Bot, ProgressBar
 
 log = logging.getLogger("intake.run")
 
-MAX_BACKOFF = 900.0
 IDLE_SECONDS = 300.0
 
 
@@ -33,13 +33,23 @@ class Runner:
     """The scheduled bot; :meth:`run` blocks until :meth:`stop`."""
 
     def __init__(
-        self, config: Config, *, interval: float = 60.0, outbox_interval: float = 10.0
+        self,
+        config: Config,
+        *,
+        interval: float | None = None,
+        outbox_interval: float | None = None,
     ) -> None:
+        """``interval`` and ``outbox_interval``, when given, win over the ``[run]`` section."""
         from apscheduler.schedulers.background import BackgroundScheduler
 
         self.config = config
-        self.interval = interval
-        self.outbox_interval = outbox_interval
+        self.interval = config.run.poll_interval if interval is None else interval
+        self.outbox_interval = (
+            config.run.outbox_interval if outbox_interval is None else outbox_interval
+        )
+        self.max_backoff = config.run.max_backoff
+        if self.interval <= 0 or self.outbox_interval <= 0:
+            raise ConfigError("the poll and outbox intervals must be more than 0 seconds")
         self.stopping = threading.Event()
         self.bot = Bot(config)
         self.scheduler = BackgroundScheduler(
@@ -49,6 +59,10 @@ class Runner:
         self._not_before: dict[str, float] = {}
         self._first_poll: set[str] = set()
         self._watchers: list[threading.Thread] = []
+
+    def backoff(self, failures: int) -> float:
+        """Seconds before the next poll of a mailbox that failed ``failures`` times in a row."""
+        return min(self.interval * 2 ** (failures - 1), self.max_backoff)
 
     def should_stop(self) -> bool:
         return self.stopping.is_set()
@@ -71,9 +85,9 @@ class Runner:
         if summary.error:
             failures = self._failures.get(key, 0) + 1
             self._failures[key] = failures
-            delay = min(self.interval * 2 ** (failures - 1), MAX_BACKOFF)
+            delay = self.backoff(failures)
             self._not_before[key] = time.monotonic() + delay
-            log.warning("%s: poll failed (%s); next try in %.0f s", key, summary.error, delay)
+            log.warning("%s: poll failed (%s); next try in %g s", key, summary.error, delay)
             return
         self._failures.pop(key, None)
         self._not_before.pop(key, None)
@@ -158,8 +172,9 @@ class Runner:
             for watcher in self._watchers:
                 watcher.start()
             log.info(
-                "intake run: %d mailboxes, polling every %g s; stop with Ctrl-C or SIGTERM",
-                len(self.config.mailbox), self.interval,
+                "intake run: %d mailboxes, polling every %g s, outbox every %g s; "
+                "stop with Ctrl-C or SIGTERM",
+                len(self.config.mailbox), self.interval, self.outbox_interval,
             )  # fmt: skip
             self.stopping.wait()
             log.info("stopping: finishing the current mail or reply")
@@ -171,8 +186,14 @@ class Runner:
         log.info("stopped")
 
 
-def run_forever(config: Config, *, interval: float = 60.0, outbox_interval: float = 10.0) -> None:
-    """Run until SIGTERM or SIGINT (the ``intake run`` command)."""
+def run_forever(
+    config: Config, *, interval: float | None = None, outbox_interval: float | None = None
+) -> None:
+    """Run until SIGTERM or SIGINT (the ``intake run`` command).
+
+    The intervals come from the ``[run]`` section; ``interval`` or ``outbox_interval``
+    given here (``intake run --interval``) win over it.
+    """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     # "skipped: maximum number of running instances reached" is the normal case of a
     # long poll overlapping its next tick, not a warning.
