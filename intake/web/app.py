@@ -101,10 +101,11 @@ def create_app(
     _install_middleware(app, context)
     _install_handlers(app)
 
-    from intake.web.routes import actions, admin, auth, cases, dashboard, exports, queue
+    from intake.web.routes import actions, admin, auth, cases, dashboard, exports, queue, replies
     from intake.web.routes import files as file_routes
 
-    for module in (auth, queue, cases, file_routes, actions, dashboard, exports, admin):
+    routers = (auth, queue, cases, file_routes, actions, replies, dashboard, exports, admin)
+    for module in routers:
         app.include_router(module.router)
     return app
 

@@ -17,6 +17,7 @@ from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from intake.config import Config
@@ -24,6 +25,7 @@ from intake.web import labels
 from intake.web.auth import SessionCodec, has_role, session_user
 from intake.web.csrf import csrf_token
 from store import FileStore, User, session_scope
+from store.reply_review import count_to_review
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -78,15 +80,28 @@ agent = _require("agent")
 admin = _require("admin")
 
 
+def review_count(request: Request) -> int | None:
+    """Replies waiting for a staff decision, for the navigation (None: nobody logged in)."""
+    if getattr(request.state, "user", None) is None:
+        return None
+    try:
+        with session_scope(web(request).engine, write=False) as session:
+            return count_to_review(session)
+    except SQLAlchemyError:
+        # A figure in the navigation must never be why a page (an error page) fails.
+        return None
+
+
 def page(
     request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> HTMLResponse:
-    """Render template ``name`` with the common values (user, CSRF token, labels)."""
+    """Render template ``name`` with the common values (user, CSRF token, labels, counts)."""
     values = {
         "user": getattr(request.state, "user", None),
         "csrf_token": csrf_token(request),
         "L": labels,
         "path": request.url.path,
+        "review_count": review_count(request),
         **(context or {}),
     }
     return web(request).templates.TemplateResponse(request, name, values, status_code=status_code)

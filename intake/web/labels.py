@@ -148,7 +148,25 @@ AUDIT = {
     "staff.reject": "Dossier rejeté",
     "staff.reply": "Réponse envoyée",
     "staff.reopen": "Dossier rouvert",
+    "staff.reply_resend": "Réponse remise en file d'envoi",
+    "staff.reply_mark_sent": "Réponse considérée comme envoyée",
+    "staff.reply_cancel": "Réponse abandonnée",
 }
+
+# What staff may decide for a reply the bot will not send by itself (store.reply_review).
+REPLY_DECISION = {
+    "resend": "Renvoyer",
+    "mark_sent": "Considérer comme envoyé",
+    "cancel": "Abandonner",
+}
+# The page "Envois à vérifier": its filters, in tab order (``review`` is the default).
+REPLY_REVIEW_FILTER = {
+    "review": "À vérifier",
+    "uncertain": "Envois incertains",
+    "failed_permanent": "Échecs d'envoi",
+    "bounced": "Non remises",
+}
+
 
 MONTHS = (
     "janvier",
@@ -236,6 +254,11 @@ def audit_summary(action: str, detail: dict[str, Any] | None) -> str:
         parts.append(f"réponse : {label(TEMPLATE, detail['reply'])}")
     if detail.get("edited"):
         parts.append("texte modifié")
+    states = detail.get("reply_state")
+    if isinstance(states, list) and len(states) == 2:
+        parts.append(f"envoi : {label(REPLY_STATE, states[0])} → {label(REPLY_STATE, states[1])}")
+    if detail.get("to") and isinstance(detail["to"], str) and action.startswith("staff.reply_"):
+        parts.append(f"à {detail['to']}")
     if action == "staff.reclassify":
         before, after = detail.get("before") or {}, detail.get("after") or {}
         parts.append(f"{label(KIND, before.get('kind'))} → {label(KIND, after.get('kind'))}")
@@ -251,6 +274,8 @@ def audit_summary(action: str, detail: dict[str, Any] | None) -> str:
     params = detail.get("params") or {}
     if isinstance(params, dict) and params.get("note") and action == "staff.reject":
         parts.append(f"motif : {params['note']}")
+    if detail.get("note") and isinstance(detail["note"], str):
+        parts.append(f"note : {detail['note'][:500]}")
     if detail.get("detail") and isinstance(detail["detail"], str):
         parts.append(detail["detail"][:200])
     if detail.get("error") and isinstance(detail["error"], str):

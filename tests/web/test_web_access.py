@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from store import Attachment, Message, User
+from store import Attachment, Message, Reply, User
 from tests.web.conftest import Site, csrf_of
 
 # Routes anyone may reach: the login form, its post, and logging out (which only
@@ -25,6 +25,8 @@ AGENT_ROUTES = {
     ("POST", "/cases/{ref}/reclassify"),
     ("GET", "/cases/{ref}/actions/{name}"),
     ("POST", "/cases/{ref}/actions/{name}"),
+    ("GET", "/envois/{reply_id}/{decision}"),
+    ("POST", "/envois/{reply_id}/{decision}"),
 }
 ADMIN_PREFIX = "/admin/"
 
@@ -62,8 +64,9 @@ def samples(site: Site) -> dict[str, Any]:
     with site.session() as session:
         attachment = session.exec(select(Attachment)).first()
         message = session.exec(select(Message)).first()
+        reply = session.exec(select(Reply)).first()
         user = session.exec(select(User).where(User.name == "lea")).one()
-        assert attachment is not None and message is not None
+        assert attachment is not None and message is not None and reply is not None
         return {
             "ref": site.refs["deferral-medical-pdf"],
             "name": "grant",
@@ -72,6 +75,8 @@ def samples(site: Site) -> dict[str, Any]:
             "cid": "logo@hostile.example",
             "number": 0,
             "user_id": user.id,
+            "reply_id": reply.id,
+            "decision": "resend",
         }
 
 
@@ -89,7 +94,8 @@ def test_the_route_list_is_complete(site: Site) -> None:
     # A few routes this test file must know about, to notice if enumeration breaks.
     for expected in [("GET", "/"), ("GET", "/cases/{ref}"), ("POST", "/cases/{ref}/actions/{name}"),
                      ("GET", "/files/{attachment_id}/download"), ("GET", "/exports/rows"),
-                     ("POST", "/admin/users"), ("GET", "/dashboard")]:  # fmt: skip
+                     ("POST", "/admin/users"), ("GET", "/dashboard"), ("GET", "/envois"),
+                     ("POST", "/envois/{reply_id}/{decision}")]:  # fmt: skip
         assert expected in found
     assert len(found) >= 25
 
@@ -141,7 +147,7 @@ def test_roles_on_every_route(site: Site, name: str, role: str) -> None:
 def test_lecture_reads_every_page(site: Site) -> None:
     client = site.login("lea")
     values = samples(site)
-    for url in ["/", "/dashboard", "/exports", f"/cases/{values['ref']}",
+    for url in ["/", "/dashboard", "/exports", "/envois", f"/cases/{values['ref']}",
                 f"/cases/{values['ref']}/files/{values['attachment_id']}",
                 f"/files/{values['attachment_id']}/download", f"/messages/{values['message_id']}/raw"]:  # fmt: skip
         assert client.get(url).status_code == 200, url
@@ -204,7 +210,8 @@ def test_no_inline_script_or_style_in_any_page(site: Site) -> None:
     client = site.login("alice")
     ref = site.refs["spreadsheet-caf"]
     pages = ["/", "/dashboard", "/exports", f"/cases/{ref}", "/admin/users", "/admin/templates",
-             f"/cases/{ref}/actions/reply", "/login"]  # fmt: skip
+             f"/cases/{ref}/actions/reply", "/login", "/envois", "/envois?state=bounced",
+             f"/envois/{samples(site)['reply_id']}/cancel"]  # fmt: skip
     for url in pages:
         text = client.get(url).text
         assert "<script" not in text.lower(), url

@@ -23,6 +23,7 @@ from intake.web.deps import agent, page, read_session, reader, web
 from intake.web.mailview import INLINE_IMAGE_TYPES, mail_cache, text_parts
 from store import Attachment, Case, SpreadsheetRow, User, session_scope, utcnow
 from store.queries import case_audit, case_by_ref, case_messages, case_replies
+from store.reply_review import decisions_for
 
 router = APIRouter()
 
@@ -35,6 +36,10 @@ NOTICES = {
     "done": "Action enregistrée.",
     "queued": "Action enregistrée ; la réponse est dans la file d'envoi.",
     "duplicate": "Ce formulaire avait déjà été envoyé : rien n'a été refait.",
+    "reply_resend": "La réponse est de nouveau dans la file d'envoi : le robot l'enverra à son "
+    "prochain passage.",
+    "reply_mark_sent": "La réponse est enregistrée comme envoyée ; elle ne sera pas renvoyée.",
+    "reply_cancel": "La réponse est abandonnée : elle ne sera jamais envoyée.",
 }
 
 
@@ -135,6 +140,7 @@ def case_page(
             "now": utcnow(),
             "previewable": previewable,
             "form_id": secrets.token_urlsafe(12),
+            "reply_decisions": decisions_for,
         },
     )
 
