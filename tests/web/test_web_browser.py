@@ -5,7 +5,7 @@ pipeline. A staff member logs in, filters the queue, opens a deferral case, look
 its PDF, grants it, and the reply reaches a real SMTP sink through the bot's outbox
 runner. A hostile HTML mail is opened and must fire nothing and fetch nothing; a
 reader cannot act; a forged cross-site form is refused. Screenshots of the queue,
-a deferral case and the dashboard go to ``tests/artifacts/``.
+a deferral case, the dashboard and the replies to check go to ``tests/artifacts/``.
 """
 
 from __future__ import annotations
@@ -339,3 +339,43 @@ def test_a_forged_cross_site_form_is_refused(
 
         case = case_by_ref(session, ref)
         assert case is not None and case.assigned_to is None
+
+
+def test_replies_to_check_resend_one_and_it_is_sent(
+    browser: Any, live: LiveServer, site: Site, sink: SmtpSink
+) -> None:
+    from tests.web.outbox_states import make_states, outbox
+
+    states = make_states(site, sink)
+    waiting = len(states.uncertain) + len(states.failed)
+    watch = Watch(browser)
+    page = watch.login(live.url, "arthur")
+    # The navigation shows how many replies wait for a decision, on every page.
+    assert page.locator(".mainnav .count").inner_text() == str(waiting)
+    page.click("text=Envois à vérifier")
+    page.wait_for_url("**/envois")
+    assert page.locator("table.replies tbody tr").count() == waiting
+    shot(page, "replies.png")
+
+    reply_id = states.uncertain[0]
+    page.locator(f"#r{reply_id} >> text=Renvoyer").click()
+    page.wait_for_url(f"**/envois/{reply_id}/resend")
+    assert "peut-être déjà arrivé" in page.content()
+    page.fill("#note", "candidat joint : rien reçu")
+    shot(page, "reply-resend.png")
+    page.click("text=Confirmer le renvoi")
+    page.wait_for_url("**/envois?notice=resend")
+    assert page.locator(f"#r{reply_id}").count() == 0
+    assert page.locator(".mainnav .count").inner_text() == str(waiting - 1)
+    # From the case page of a refused reply: its decisions next to it.
+    failed = states.failed[0]
+    page.locator(f"#r{failed} td.ref a").click()
+    page.wait_for_url("**/cases/*")
+    assert page.locator(f"a[href='/envois/{failed}/resend?back=case']").count() == 1
+    shot(page, "reply-failed-case.png")
+
+    summary = outbox(site, sink)
+    assert summary.sent == 1 and not summary.stopped
+    assert len(sink.messages) == 1
+    assert watch.dialogs == [] and watch.remote == []
+    watch.close()
