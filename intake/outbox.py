@@ -39,6 +39,7 @@ from store import (
     AuditEvent,
     Case,
     CaseStatus,
+    connection_scope,
     mark_failed,
     recover_sending,
     session_scope,
@@ -46,11 +47,12 @@ from store import (
 )
 from store.pipeline_queries import (
     bounced_since,
-    cancel_claimed,
+    cancel_claimed_fast,
     claim_one,
     mark_sent_fast,
     mark_uncertain,
 )
+from store.pipeline_writes import insert_audit
 from store.types import as_utc
 
 # A bounce for an earlier reply to the same address within this window cancels a send.
@@ -180,21 +182,29 @@ def _claim(
 ) -> tuple[int, bytes, str, str, str] | bool | None:
     """Mark ``sent`` as sent, then claim one due reply, in one transaction.
 
-    None when none is due, False when a guard cancelled the claimed one.
+    None when none is due, False when a guard cancelled the claimed one. A Core
+    connection, not a session: this runs once per reply sent.
     """
-    with session_scope(engine) as session:
+    with connection_scope(engine) as connection:
         if sent is not None:
-            mark_sent_fast(session, sent)
-        row = claim_one(session, owner)
+            mark_sent_fast(connection, sent)
+        row = claim_one(connection, owner)
         if row is None:
             return None
         reply_id, case_id, raw, from_addr, to_addr, message_id, created_at = row
-        bounced = bounced_since(session, to_addr, as_utc(created_at) - BOUNCE_WINDOW)
+        bounced = bounced_since(connection, to_addr, as_utc(created_at) - BOUNCE_WINDOW)
         blocked = presend_block(to_addr, config, bounced)
         if blocked or not raw:
             why = blocked or "the reply has no stored bytes"
-            cancel_claimed(session, reply_id, why)
-            _audit(session, reply_id, "reply.cancelled", why, case_id=case_id)
+            cancel_claimed_fast(connection, reply_id, why)
+            insert_audit(
+                connection,  # type: ignore[arg-type]
+                {
+                    "case_id": case_id,
+                    "action": "reply.cancelled",
+                    "detail": {"reply": reply_id, "detail": why[:1000]},
+                },
+            )
             summary.cancelled += 1
             return False
         return (reply_id, raw.encode("utf-8", "surrogateescape"), from_addr, to_addr, message_id)

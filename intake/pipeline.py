@@ -18,26 +18,24 @@ of times (:meth:`Pipeline.retry`), and the batch goes on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from intake import cases, rows
-from intake.classification import Classification, Kind
-from intake.classify import classify
+from intake import cases, preparing, rows
+from intake.classification import Kind
 from intake.config import Config, MailboxConfig
+from intake.preparing import Prepared, PrepareFailed, Preparer
 from intake.replying import (
     CaseLike,
     ReplyPlan,
-    SheetResult,
     limit_block,
     plan_for,
     reply_address,
     reply_values,
 )
-from intake.rules.documents import is_spreadsheet
 from intake.shunt import shunt
 from intake.testhooks import crash_point
 from parsers.types import InboundMail
@@ -68,8 +66,6 @@ from store.pipeline_writes import (
 # (raw bytes, uidvalidity, uid, source_key) of one fetched mail.
 Item = tuple[bytes, int | None, int | None, str | None]
 
-# Attempts (the first one included) before an error mail is left to staff.
-MAX_ATTEMPTS = 3
 
 
 @dataclass
@@ -92,69 +88,26 @@ class Slip:
     case_id: int | None = None
 
 
-@dataclass
-class Prepared:
-    """Everything computed before the transaction."""
-
-    raw: bytes
-    sha: str
-    mail: InboundMail
-    result: Classification
-    sheets: list[SheetResult] = field(default_factory=list)
-
-
 class Pipeline:
     """Files mails for one configuration, engine and file store."""
 
-    def __init__(self, config: Config, engine: Engine, files: FileStore) -> None:
+    def __init__(
+        self, config: Config, engine: Engine, files: FileStore, preparer: Preparer | None = None
+    ) -> None:
         self.config = config
         self.engine = engine
         self.files = files
+        # Where mails are parsed and classified: here, or in worker processes.
+        self.preparer: Preparer = preparer or preparing.InlinePreparer(config, files)
 
     # -- preparation (no transaction) ------------------------------------------------
 
     def parse(self, raw: bytes) -> InboundMail:
-        options = self.config.classify
-        return InboundMail.from_bytes(
-            raw,
-            pdf_max_pages=options.pdf_max_pages,
-            pdf_max_seconds=options.pdf_max_seconds,
-            max_attachment_bytes=options.max_attachment_bytes,
-        )
+        return preparing.parse(raw, self.config)
 
     def prepare(self, raw: bytes, role: str) -> Prepared:
-        mail = self.parse(raw)
-        result = classify(mail, role, self.config)
-        prepared = Prepared(raw=raw, sha=mail.sha256, mail=mail, result=result)
-        if result.kind not in (Kind.BOUNCE, Kind.AUTO_REPLY):
-            prepared.sheets = self._judge_sheets(mail)
-        # The bytes are on disk before any row names them (a crash in between leaves
-        # an unreferenced file, never a row without its file).
-        self.files.put(raw)
-        for attachment in mail.attachments:
-            self.files.put(attachment.payload)
-        return prepared
-
-    def _judge_sheets(self, mail: InboundMail) -> list[SheetResult]:
-        files = [a for a in mail.files if is_spreadsheet(a)]
-        if not files:
-            return []
-        from intake.classify import judge_attachment
-        from responders.annotate import annotated_copy
-
-        sheets = []
-        for attachment in files:
-            judgement = judge_attachment(attachment, mail.date, self.config)
-            sheet = SheetResult(attachment.filename, judgement)
-            if not judgement.summary.error and judgement.tables:
-                try:
-                    sheet.annotated = annotated_copy(
-                        attachment.payload, attachment.filename, judgement
-                    )
-                except Exception:  # noqa: BLE001 - the receipt goes without the copy
-                    sheet.annotated = None
-            sheets.append(sheet)
-        return sheets
+        """Parse, classify and judge one mail in this process; its bytes are stored."""
+        return preparing.prepare_mail(raw, role, self.config, self.files)
 
     # -- one mail --------------------------------------------------------------------
 
@@ -173,25 +126,24 @@ class Pipeline:
     def process_batch(self, mailbox: MailboxConfig, items: list[Item]) -> list[Outcome]:
         """File a batch of ``(raw, uidvalidity, uid, source_key)``, one transaction each.
 
-        Every mail is prepared first and the file store made durable once for the
-        whole batch (one round of fsyncs instead of one per mail), still before any
-        transaction naming those files commits.
+        Mails are prepared a chunk at a time: in worker processes when there are
+        some (which make each chunk's files durable before returning it, while this
+        process commits the chunk before), else here in one chunk whose files are
+        made durable at once (one flush instead of one per mail). Either way the
+        files are durable before any transaction naming them commits.
         """
-        prepared: list[Prepared | Exception] = []
-        for raw, *_ in items:
-            try:
-                prepared.append(self.prepare(raw, mailbox.role))
-            except Exception as exc:  # noqa: BLE001 - the per-message boundary (the shunt)
-                prepared.append(exc)
-        self.files.sync_pending()
-        outcomes = []
-        for (raw, uidvalidity, uid, source_key), prep in zip(items, prepared, strict=True):
-            try:
-                if isinstance(prep, Exception):
-                    raise prep
-                outcomes.append(self._commit(mailbox, prep, uidvalidity, uid, source_key))
-            except Exception as exc:  # noqa: BLE001 - the per-message boundary (the shunt)
-                outcomes.append(shunt(self, mailbox, raw, exc, uidvalidity, uid, source_key))
+        outcomes: list[Outcome] = []
+        chunks = self.preparer.chunks([raw for raw, *_ in items], mailbox.role)
+        for chunk in chunks:
+            self.files.sync_pending()
+            for prep in chunk:
+                raw, uidvalidity, uid, source_key = items[len(outcomes)]
+                try:
+                    if isinstance(prep, PrepareFailed):
+                        raise prep
+                    outcomes.append(self._commit(mailbox, prep, uidvalidity, uid, source_key))
+                except Exception as exc:  # noqa: BLE001 - the per-message boundary (the shunt)
+                    outcomes.append(shunt(self, mailbox, raw, exc, uidvalidity, uid, source_key))
         return outcomes
 
     def _commit(
@@ -231,7 +183,9 @@ class Pipeline:
             sha = receipt.sha256
         raw = self.files.get(sha)
         try:
-            prepared = self.prepare(raw, mailbox.role)
+            prepared = self.preparer.one(raw, mailbox.role)
+            if isinstance(prepared, PrepareFailed):
+                raise prepared
             self.files.sync_pending()
             with session_scope(self.engine) as session:
                 receipt = session.get(Receipt, receipt_id, with_for_update=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from intake.config import MailboxConfig
-from intake.pipeline import MAX_ATTEMPTS, Pipeline
+from intake.pipeline import Pipeline
 from intake.sources import Fetched, Ref, Source, SourceError, open_source
 from intake.testhooks import crash_point
 from store import mailbox_state, session_scope, utcnow
@@ -115,7 +115,7 @@ def _poll(
     summary.actions += _redo_actions(pipeline, mailbox, source, uidvalidity)
 
     with session_scope(engine, write=False) as session:
-        retry_ids = [r.id for r in receipts_to_retry(session, key, MAX_ATTEMPTS)]
+        retry_ids = [r.id for r in receipts_to_retry(session, key, pipeline.config.run.max_attempts)]
     for receipt_id in retry_ids:
         assert receipt_id is not None
         outcome = pipeline.retry(mailbox, receipt_id)

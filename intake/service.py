@@ -39,6 +39,7 @@ from intake.filestore import BatchFileStore
 from intake.outbox import OutboxSummary, recover, run_outbox
 from intake.pipeline import Pipeline
 from intake.poller import MailboxSummary, poll_mailbox
+from intake.preparing import make_preparer
 from store import instance_lock, make_engine, owner_alive, owner_lock, upgrade
 
 # A first poll listing at least this many new mails shows a progress bar.
@@ -94,7 +95,10 @@ class Bot:
         # The pipeline makes a whole batch's files durable at once, before the
         # transactions that name them commit.
         self.files = BatchFileStore(config.resolve(config.store.files))
-        self.pipeline = Pipeline(config, self.engine, self.files)
+        # Mails are parsed and classified in worker processes when ``[run] workers``
+        # asks for them, while this process writes the database and sends replies.
+        self.preparer = make_preparer(config, self.files)
+        self.pipeline = Pipeline(config, self.engine, self.files, self.preparer)
         self.recovered_uncertain = 0
         self._stack = contextlib.ExitStack()
 
@@ -136,6 +140,7 @@ class Bot:
         self.recovered_uncertain = recover(self.engine, me=self.owner, alive=alive)
 
     def close(self) -> None:
+        self.preparer.close()
         self._stack.close()
         if self._own_engine:
             self.engine.dispose()

@@ -34,7 +34,10 @@ def shunt(
     """Commit the mail as an error case with its bytes and traceback."""
     from intake.pipeline import Outcome
 
-    trace = "".join(traceback.format_exception(exc))[-20_000:]
+    # A mail that failed in a worker process brings the worker's traceback.
+    remote = getattr(exc, "trace", None)
+    trace = remote if isinstance(remote, str) else "".join(traceback.format_exception(exc))
+    trace = trace[-20_000:]
     sha = pipeline.files.put(raw)
     pipeline.files.sync_pending()
     now = utcnow()

@@ -7,6 +7,7 @@ database keeps their SHA-256.
 """
 
 from store.db import (
+    connection_scope,
     current_revision,
     head_revision,
     is_up_to_date,
@@ -89,6 +90,7 @@ __all__ = [
     "owner_lock",
     "record_receipt",
     "recover_sending",
+    "connection_scope",
     "session_scope",
     "split_message_ids",
     "update_row",

@@ -9,12 +9,20 @@ SQLAlchemy emits ``BEGIN`` itself. A writing scope starts with ``BEGIN IMMEDIATE
 which takes the write lock up front (waiting up to ``busy_timeout``): a transaction
 that first reads and then writes would otherwise fail at once with "database is
 locked" when another process (the web interface) wrote in between.
+
+Threads of one process that write to one SQLite file (the bot's poller and its
+outbox) queue on a lock of their own before ``BEGIN IMMEDIATE``: SQLite lets a
+waiting writer sleep 1, 2, 5, 10… ms between tries, and two busy threads would
+spend much of their time in those sleeps; a thread lock hands the database over
+as soon as it is free. Other processes still wait through ``busy_timeout``.
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +114,21 @@ def _tune_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
+_WRITERS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_WRITERS_GUARD = threading.Lock()
+
+
+def _writer_lock(engine: Engine) -> Any:
+    """The lock this process's writers of a SQLite engine take; none for PostgreSQL."""
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    lock = _WRITERS.get(engine)
+    if lock is None:
+        with _WRITERS_GUARD:
+            lock = _WRITERS.setdefault(engine, threading.RLock())
+    return lock
+
+
 @contextmanager
 def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     """A session in one transaction: committed on success, rolled back on error.
@@ -113,18 +136,32 @@ def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     ``write=False`` is for pages that only read: on SQLite it does not wait for the
     write lock. Objects stay usable after the commit (``expire_on_commit=False``).
     """
-    session = Session(engine, expire_on_commit=False)
-    try:
-        if write:
-            # Procure the connection now so that BEGIN IMMEDIATE is what starts it.
-            session.connection(execution_options={_WRITE_OPTION: True})
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    with _writer_lock(engine) if write else nullcontext():
+        session = Session(engine, expire_on_commit=False)
+        try:
+            if write:
+                # Procure the connection now so that BEGIN IMMEDIATE is what starts it.
+                session.connection(execution_options={_WRITE_OPTION: True})
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+
+@contextmanager
+def connection_scope(engine: Engine) -> Iterator[Connection]:
+    """A Core connection in one writing transaction, without the ORM's session.
+
+    For the outbox's claim of each reply: a few fixed statements, where a session's
+    own work would cost more than they do.
+    """
+    with _writer_lock(engine), engine.connect() as connection:
+        connection = connection.execution_options(**{_WRITE_OPTION: True})
+        with connection.begin():
+            yield connection
 
 
 def alembic_config(url: str | URL | None = None) -> AlembicConfig:

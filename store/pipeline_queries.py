@@ -14,12 +14,16 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, or_, update
 from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
+from store.driver import DriverStatement, states_in
 from store.models import Case, MailboxState, Message, Receipt, ReceiptStatus, Reply, ReplyState
 from store.outbox import CLAIMABLE
 from store.queries import COUNTED_REPLY_STATES
 from store.types import LowerString, MessageIdType, UtcDateTime, normalize_message_id, utcnow
+
+_REPLIES_TABLE = Reply.__table__  # type: ignore[attr-defined]
 
 
 def known_source_keys(session: Session, mailbox: str, keys: Iterable[str]) -> set[str]:
@@ -48,6 +52,21 @@ def mark_uncertain(session: Session, reply_id: int, error: str) -> bool:
     return True
 
 
+_CANCEL = DriverStatement(
+    update(_REPLIES_TABLE)
+    .where(
+        _REPLIES_TABLE.c.id == bindparam("reply_id"),
+        _REPLIES_TABLE.c.state == ReplyState.SENDING.value,
+    )
+    .values(state=ReplyState.CANCELLED.value, last_error=bindparam("why"), next_attempt_at=None)
+)
+
+
+def cancel_claimed_fast(connection: Connection, reply_id: int, why: str) -> bool:
+    """:func:`cancel_claimed` as one ``UPDATE`` on a Core connection."""
+    return bool(_CANCEL.execute(connection, {"reply_id": reply_id, "why": why}))
+
+
 def cancel_claimed(session: Session, reply_id: int, why: str) -> bool:
     """A claimed reply that a guard now forbids: never sent, kept for the record."""
     reply = session.get(Reply, reply_id, with_for_update=True)
@@ -60,7 +79,7 @@ def cancel_claimed(session: Session, reply_id: int, why: str) -> bool:
     return True
 
 
-_BOUNCED = (
+_BOUNCED = DriverStatement(
     sa_select(Reply.__table__.c.id)  # type: ignore[attr-defined]
     .where(
         Reply.__table__.c.to_addr == bindparam("address", type_=LowerString()),  # type: ignore[attr-defined]
@@ -71,10 +90,9 @@ _BOUNCED = (
 )
 
 
-def bounced_since(session: Session, address: str, since: datetime) -> bool:
+def bounced_since(session: Session | Connection, address: str, since: datetime) -> bool:
     """True when a reply of ours to ``address`` created after ``since`` bounced."""
-    found = session.connection().execute(_BOUNCED, {"address": address, "since": since})
-    return found.first() is not None
+    return _BOUNCED.first(session, {"address": address, "since": since}) is not None
 
 
 def case_listing(session: Session) -> list[dict[str, Any]]:
@@ -148,7 +166,7 @@ def status_figures(session: Session, *, now: datetime | None = None) -> dict[str
 _MESSAGES = Message.__table__  # type: ignore[attr-defined]
 _REPLIES = Reply.__table__  # type: ignore[attr-defined]
 
-_DUP_BY_SHA = (
+_DUP_BY_SHA = DriverStatement(
     sa_select(_MESSAGES.c.id, _MESSAGES.c.case_id)
     .where(
         _MESSAGES.c.direction == "in",
@@ -158,7 +176,7 @@ _DUP_BY_SHA = (
     .order_by(_MESSAGES.c.id)
     .limit(1)
 )
-_DUP_BY_ID_OR_SHA = (
+_DUP_BY_ID_OR_SHA = DriverStatement(
     sa_select(_MESSAGES.c.id, _MESSAGES.c.case_id)
     .where(
         _MESSAGES.c.direction == "in",
@@ -183,28 +201,32 @@ def find_duplicate(
         stmt, params["message_id"] = _DUP_BY_ID_OR_SHA, message_id
     else:
         stmt = _DUP_BY_SHA
-    row = session.connection().execute(stmt, params).first()
+    row = stmt.first(session, params)
     return (int(row[0]), row[1]) if row else None
 
 
-_RECENT = sa_select(func.count()).where(
-    _REPLIES.c.to_addr == bindparam("address", type_=LowerString()),
-    _REPLIES.c.created_at >= bindparam("since", type_=UtcDateTime()),
-    _REPLIES.c.state.in_([str(s) for s in COUNTED_REPLY_STATES]),
+_RECENT = DriverStatement(
+    sa_select(func.count()).where(
+        _REPLIES.c.to_addr == bindparam("address", type_=LowerString()),
+        _REPLIES.c.created_at >= bindparam("since", type_=UtcDateTime()),
+        states_in(_REPLIES.c.state, COUNTED_REPLY_STATES),
+    )
 )
 
 
 def recent_reply_count(session: Session, address: str, *, window: timedelta) -> int:
     """``store.queries.count_recent_replies`` as one prepared statement."""
     params = {"address": address, "since": utcnow() - window}
-    return int(session.connection().execute(_RECENT, params).scalar_one())
+    row = _RECENT.first(session, params)
+    assert row is not None
+    return int(row[0])
 
 
 def _claim_statement(skip_locked: bool) -> Any:
     pick = (
         sa_select(_REPLIES.c.id)
         .where(
-            _REPLIES.c.state.in_([str(s) for s in CLAIMABLE]),
+            states_in(_REPLIES.c.state, CLAIMABLE),
             or_(
                 _REPLIES.c.next_attempt_at.is_(None),
                 _REPLIES.c.next_attempt_at <= bindparam("now", type_=UtcDateTime()),
@@ -236,10 +258,13 @@ def _claim_statement(skip_locked: bool) -> Any:
     )
 
 
-_CLAIM = {False: _claim_statement(False), True: _claim_statement(True)}
+_CLAIM = {
+    False: DriverStatement(_claim_statement(False)),
+    True: DriverStatement(_claim_statement(True)),
+}
 
 
-def claim_one(session: Session, owner: str) -> Any | None:
+def claim_one(session: Session | Connection, owner: str) -> Any | None:
     """Move the oldest due reply to ``sending`` for ``owner``; its row, or None.
 
     The same transition as ``store.outbox.claim_replies(session, 1)`` in one
@@ -247,17 +272,16 @@ def claim_one(session: Session, owner: str) -> Any | None:
     LOCKED``, so that two instances never claim the same reply.
     """
     now = utcnow()
-    stmt = _CLAIM[session.get_bind().dialect.name == "postgresql"]
-    return (
-        session.connection().execute(stmt, {"now": now, "owner": owner, "claimed_at": now}).first()
-    )
+    dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
+    stmt = _CLAIM[dialect.name == "postgresql"]
+    return stmt.first(session, {"now": now, "owner": owner, "claimed_at": now})
 
 
-_SENT = (
+_SENT = DriverStatement(
     update(_REPLIES)
     .where(
         _REPLIES.c.id == bindparam("reply_id"),
-        _REPLIES.c.state.in_([ReplyState.SENDING.value, ReplyState.UNCERTAIN.value]),
+        states_in(_REPLIES.c.state, (ReplyState.SENDING, ReplyState.UNCERTAIN)),
     )
     .values(
         state=ReplyState.SENT.value,
@@ -267,7 +291,6 @@ _SENT = (
 )
 
 
-def mark_sent_fast(session: Session, reply_id: int) -> bool:
+def mark_sent_fast(session: Session | Connection, reply_id: int) -> bool:
     """``store.outbox.mark_sent`` as one ``UPDATE``."""
-    result = session.connection().execute(_SENT, {"reply_id": reply_id, "sent_at": utcnow()})
-    return bool(result.rowcount)
+    return bool(_SENT.execute(session, {"reply_id": reply_id, "sent_at": utcnow()}))

@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import Table, bindparam, update
 from sqlmodel import Session
 
+from store.driver import DriverInsert, DriverStatement
 from store.models import (
     OPEN_STATUSES,
     Attachment,
@@ -36,17 +37,20 @@ def _table(model: type) -> Table:
     return model.__table__  # type: ignore[attr-defined,no-any-return]
 
 
-# Statements are built once: building one costs more than running it here.
-_RETURNING_ID: dict[type, Any] = {
-    model: insert(_table(model)).returning(_table(model).c.id) for model in (Case, Message, Reply)
+# Statements are compiled once and run on the DBAPI cursor (store.driver): through
+# SQLAlchemy's execution machinery each would cost several times the SQL itself.
+_RETURNING_ID: dict[type, DriverInsert] = {
+    model: DriverInsert(_table(model), returning_id=True) for model in (Case, Message, Reply)
 }
-_PLAIN: dict[type, Any] = {
-    model: insert(_table(model)) for model in (AuditEvent, Attachment, SpreadsheetRow)
+_PLAIN: dict[type, DriverInsert] = {
+    model: DriverInsert(_table(model)) for model in (AuditEvent, Attachment, SpreadsheetRow)
 }
 
 
 def _insert_one(session: Session, model: type, values: dict[str, Any]) -> int:
-    return int(session.connection().execute(_RETURNING_ID[model], values).scalar_one())
+    new_id = _RETURNING_ID[model].one(session, values)
+    assert new_id is not None
+    return new_id
 
 
 def insert_case(session: Session, values: dict[str, Any]) -> int:
@@ -89,7 +93,7 @@ def insert_audit(session: Session, values: dict[str, Any]) -> None:
     row.setdefault("at", utcnow())
     row.setdefault("actor", "bot")
     row.setdefault("detail", {})
-    session.connection().execute(_PLAIN[AuditEvent], row)
+    _PLAIN[AuditEvent].one(session, row)
 
 
 def insert_many(session: Session, model: type, rows: Sequence[dict[str, Any]]) -> None:
@@ -98,25 +102,18 @@ def insert_many(session: Session, model: type, rows: Sequence[dict[str, Any]]) -
         return
     if model not in (Attachment, SpreadsheetRow):
         raise ValueError(f"insert_many is for attachments and spreadsheet rows, not {model}")
-    session.connection().execute(_PLAIN[model], list(rows))
-
-
-def _receipt_insert(dialect: str, by_key: bool) -> Any:
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    table = _table(Receipt)
-    make = pg_insert if dialect == "postgresql" else sqlite_insert
-    keys = ["mailbox", "source_key"] if by_key else ["mailbox", "uidvalidity", "uid"]
-    return make(table).on_conflict_do_nothing(index_elements=keys).returning(table.c.id)
+    _PLAIN[model].many(session, rows)
 
 
 _RECEIPTS = {
-    (dialect, by_key): _receipt_insert(dialect, by_key)
-    for dialect in ("postgresql", "sqlite")
+    by_key: DriverInsert(
+        _table(Receipt),
+        returning_id=True,
+        conflict=["mailbox", "source_key"] if by_key else ["mailbox", "uidvalidity", "uid"],
+    )
     for by_key in (False, True)
 }
-_LINK = (
+_LINK = DriverStatement(
     update(_table(Receipt))
     .where(_table(Receipt).c.id == bindparam("receipt_id"))
     .values(message_pk=bindparam("message_pk"), case_id=bindparam("case_pk"))
@@ -140,7 +137,7 @@ def insert_receipt(
     """
     if (source_key is None) == (uidvalidity is None or uid is None):
         raise ValueError("a receipt has either uidvalidity and uid, or a source_key")
-    stmt = _RECEIPTS[(session.get_bind().dialect.name, source_key is not None)]
+    stmt = _RECEIPTS[source_key is not None]
     row = {
         "mailbox": mailbox,
         "uidvalidity": uidvalidity,
@@ -154,14 +151,11 @@ def insert_receipt(
         "attempts": 1,
         "received_at": utcnow(),
     }
-    found = session.connection().execute(stmt, row).scalar_one_or_none()
-    return int(found) if found is not None else None
+    return stmt.one(session, row)
 
 
 def link_receipt(
     session: Session, receipt_id: int, message_pk: int | None, case_id: int | None
 ) -> None:
     """Name the message and case a receipt led to."""
-    session.connection().execute(
-        _LINK, {"receipt_id": receipt_id, "message_pk": message_pk, "case_pk": case_id}
-    )
+    _LINK.execute(session, {"receipt_id": receipt_id, "message_pk": message_pk, "case_pk": case_id})

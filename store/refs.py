@@ -25,6 +25,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
+from store.driver import DriverStatement
 from store.models import RefCounter
 
 
@@ -34,7 +35,7 @@ def format_ref(prefix: str, year: int, number: int) -> str:
 
 _TABLE = RefCounter.__table__  # type: ignore[attr-defined]
 # Built once: composing a statement costs more than running it.
-_BUMP = (
+_BUMP = DriverStatement(
     update(_TABLE)
     .where(_TABLE.c.prefix == bindparam("p"), _TABLE.c.year == bindparam("y"))
     .values(last_number=_TABLE.c.last_number + 1)
@@ -51,10 +52,12 @@ _CREATE = {
 def allocate_ref(session: Session, prefix: str, year: int) -> str:
     """The next reference for ``prefix`` and ``year``, e.g. ``CQ-2025-000045``."""
     key = {"p": prefix, "y": year}
-    number = session.execute(_BUMP, key).scalar_one_or_none()
-    if number is None:
+    bumped = _BUMP.first(session, key)
+    if bumped is None:
         # First reference of this prefix and year: create the counter (or find that
         # a concurrent transaction just did) and bump again.
         session.execute(_CREATE[session.get_bind().dialect.name], key)
-        number = session.execute(_BUMP, key).scalar_one()
+        bumped = _BUMP.first(session, key)
+        assert bumped is not None
+    number = bumped[0]
     return format_ref(prefix, year, int(number))

@@ -14,13 +14,16 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from intake.config import RunConfig
 from intake.dryrun import classify_bytes
-from intake.pipeline import MAX_ATTEMPTS
 from intake.service import poll_once
 from intake.sources.maildir import deliver
 from store import Case, Receipt
 from tests.bot.conftest import ADDRESSES, Site, maildir_settings
 from tests.bot.corpus import build_load
+
+# The default bound on attempts for a mail whose processing fails.
+MAX_ATTEMPTS = RunConfig().max_attempts
 
 
 def _mail(sender: str, subject: str, body: str, message_id: str, role: str = "accueil") -> bytes:
@@ -129,7 +132,7 @@ def test_per_sender_limit_counts_the_store(site: Site) -> None:
 def test_a_mail_that_breaks_processing_is_shunted_then_retried(
     site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import intake.pipeline as pipeline
+    import intake.preparing as pipeline
 
     real = pipeline.classify
     failures = {"left": MAX_ATTEMPTS - 1}
@@ -141,6 +144,8 @@ def test_a_mail_that_breaks_processing_is_shunted_then_retried(
         return real(mail, role, config, **kw)
 
     monkeypatch.setattr(pipeline, "classify", flaky)
+    # The patch lives in this process: mails (and retries) must be prepared here.
+    site.settings["run"] = {"workers": 0}
     deliver(site.maildir("accueil"), _mail("a@example.net", "POISON NUC", PROBLEM, "<p1@x>"))
     deliver(site.maildir("accueil"), _mail("b@example.net", "NUC perdu", PROBLEM, "<p2@x>"))
     config = site.config()
@@ -168,20 +173,22 @@ def test_a_mail_that_breaks_processing_is_shunted_then_retried(
 
 
 def test_retries_are_bounded(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
-    import intake.pipeline as pipeline
+    import intake.preparing as pipeline
 
     def broken(mail, role, config, **kw):  # type: ignore[no-untyped-def]
         raise ValueError("always")
 
     monkeypatch.setattr(pipeline, "classify", broken)
+    # The patch lives in this process: mails (and retries) must be prepared here.
+    # Attempts come from [run] max_attempts: a site's own bound is honoured.
+    attempts = MAX_ATTEMPTS + 1
+    site.settings["run"] = {"workers": 0, "max_attempts": attempts}
     deliver(site.maildir("accueil"), _mail("a@example.net", "x", PROBLEM, "<b1@x>"))
     config = site.config()
-    retried = [
-        poll_once(config, progress=False).mailboxes[0].retried for _ in range(MAX_ATTEMPTS + 2)
-    ]
-    assert retried == [0] + [1] * (MAX_ATTEMPTS - 1) + [0] * 2
+    retried = [poll_once(config, progress=False).mailboxes[0].retried for _ in range(attempts + 2)]
+    assert retried == [0] + [1] * (attempts - 1) + [0] * 2
     receipt = site.query(lambda s: s.exec(select(Receipt)).one())
-    assert receipt.status == "error" and receipt.attempts == MAX_ATTEMPTS
+    assert receipt.status == "error" and receipt.attempts == attempts
     assert len(site.cases()) == 1
 
 

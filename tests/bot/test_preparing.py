@@ -1,0 +1,135 @@
+"""Mails prepared in worker processes: same results as in the bot's process, crashes contained."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from intake.config import Config, parse_config
+from intake.preparing import (
+    POOL_THRESHOLD,
+    InlinePreparer,
+    PoolPreparer,
+    Prepared,
+    PrepareFailed,
+    _work,
+)
+from intake.service import poll_once
+from intake.sources.maildir import deliver
+from store import FileStore
+from store.models import Case, Receipt
+from tests.bot.conftest import Site, maildir_settings
+
+GOLDEN = Path(__file__).parents[1] / "data" / "eml"
+CRASH_MARK = b"X-Test-Kill-Worker: yes"
+
+
+def _crashing_work(raws: list[bytes], role: str) -> list[Prepared | PrepareFailed]:
+    """The worker's task, except that a marked mail kills the worker like a segfault would."""
+    if any(CRASH_MARK in raw for raw in raws):
+        os._exit(139)
+    return _work(raws, role)
+
+
+def _golden(role: str) -> list[bytes]:
+    folders = ("problem_report", "deferral_request", "other", "auto_reply", "bounce")
+    mails = [p.read_bytes() for folder in folders for p in sorted((GOLDEN / folder).glob("*.eml"))]
+    assert len(mails) >= POOL_THRESHOLD, "the golden corpus is too small to use the pool"
+    return mails
+
+
+def _summary(item: Prepared | PrepareFailed) -> tuple[object, ...]:
+    assert isinstance(item, Prepared), item
+    result = item.result
+    return (
+        item.sha,
+        result.kind,
+        result.reply_template,
+        result.nuc,
+        tuple(map(str, result.reasons)),
+    )
+
+
+def test_workers_give_the_same_results_as_the_bot_process(tmp_path: Path) -> None:
+    config = parse_config({})
+    mails = _golden("accueil")
+    inline = [x for chunk in InlinePreparer(config, FileStore(tmp_path / "a")).chunks(mails, "accueil") for x in chunk]  # fmt: skip
+    pool = PoolPreparer(config, FileStore(tmp_path / "b"), workers=2)
+    try:
+        pooled = [x for chunk in pool.chunks(mails, "accueil") for x in chunk]
+    finally:
+        pool.close()
+    assert [_summary(x) for x in pooled] == [_summary(x) for x in inline]
+    # The workers stored every mail's bytes where the bot's process will look for them.
+    store = FileStore(tmp_path / "b")
+    assert all(store.get(_summary(x)[0]) == x.raw for x in pooled if isinstance(x, Prepared))  # type: ignore[arg-type]
+
+
+def test_a_mail_that_kills_its_worker_is_failed_alone_and_the_rest_prepared(
+    tmp_path: Path,
+) -> None:
+    config = parse_config({})
+    mails = _golden("accueil")[: POOL_THRESHOLD + 10]
+    poison = 13
+    mails[poison] = CRASH_MARK + b"\r\n" + mails[poison]
+    pool = PoolPreparer(config, FileStore(tmp_path), workers=1)
+    pool.task = _crashing_work
+    try:
+        results = [x for chunk in pool.chunks(mails, "accueil") for x in chunk]
+        # The pool works again after the crash.
+        healthy = [m for i, m in enumerate(mails) if i != poison][:POOL_THRESHOLD]
+        again = [x for chunk in pool.chunks(healthy, "accueil") for x in chunk]
+    finally:
+        pool.close()
+    assert len(results) == len(mails)
+    failed = [i for i, x in enumerate(results) if isinstance(x, PrepareFailed)]
+    assert failed == [poison]
+    failure = results[poison]
+    assert isinstance(failure, PrepareFailed) and "worker process" in str(failure)
+    assert pool.restarts >= 2
+    assert all(isinstance(x, Prepared) for x in again)
+
+
+def test_a_failing_rule_in_a_worker_comes_back_with_its_traceback(tmp_path: Path) -> None:
+    config = parse_config({"classify": {"max_attachment_bytes": 1}})
+    pool = PoolPreparer(config, FileStore(tmp_path), workers=1)
+    try:
+        got = pool.one(b"\x00" * 10, "nobody")
+    finally:
+        pool.close()
+    # Whatever the outcome, it came back from the worker as data, never as a dead pool.
+    assert isinstance(got, (Prepared, PrepareFailed))
+    if isinstance(got, PrepareFailed):
+        assert "Traceback" in got.trace
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_the_bot_files_the_same_cases_with_or_without_workers(site: Site, workers: int) -> None:
+    site.settings["run"] = {"workers": workers}
+    mails = _golden("accueil")
+    for raw in mails:
+        deliver(site.maildir("accueil"), raw)
+    config: Config = site.config()
+    summary = poll_once(config, progress=False)
+    box = next(m for m in summary.mailboxes if m.role == "accueil")
+    assert box.new == len(mails) and box.errors == 0
+    assert box.filed + box.followed_up + box.duplicates == len(mails)
+    receipts = site.query(lambda s: s.exec(select(Receipt)).all())
+    assert len(receipts) == len(mails) and {r.status for r in receipts} == {"processed"}
+    kinds = sorted(site.query(lambda s: [c.kind for c in s.exec(select(Case)).all()]))
+    # The same mails give the same cases whichever process prepared them.
+    expected = _expected_kinds(site, mails)
+    assert kinds == expected
+
+
+def _expected_kinds(site: Site, mails: list[bytes]) -> list[str]:
+    """The kinds the bot files these mails under when everything runs in this process."""
+    root = site.root / "reference"
+    other = Site(root, {**maildir_settings(root), "run": {"workers": 0}})
+    for raw in mails:
+        deliver(other.maildir("accueil"), raw)
+    poll_once(other.config(), progress=False)
+    return sorted(other.query(lambda s: [c.kind for c in s.exec(select(Case)).all()]))
