@@ -47,7 +47,7 @@ from store import (
 )
 from store.pipeline_queries import (
     bounced_since,
-    cancel_claimed_fast,
+    cancel_claimed,
     claim_one,
     mark_sent_fast,
     mark_uncertain,
@@ -196,9 +196,9 @@ def _claim(
         blocked = presend_block(to_addr, config, bounced)
         if blocked or not raw:
             why = blocked or "the reply has no stored bytes"
-            cancel_claimed_fast(connection, reply_id, why)
+            cancel_claimed(connection, reply_id, why)
             insert_audit(
-                connection,  # type: ignore[arg-type]
+                connection,
                 {
                     "case_id": case_id,
                     "action": "reply.cancelled",
@@ -232,14 +232,11 @@ def _failed(
             summary.failed_temporary += 1
 
 
-def _audit(
-    session: Any, reply_id: int, action: str, detail: str, *, case_id: int | None = None
-) -> None:
-    if case_id is None:
-        from store import Reply
+def _audit(session: Any, reply_id: int, action: str, detail: str) -> None:
+    from store import Reply
 
-        reply = session.get(Reply, reply_id)
-        case_id = reply.case_id if reply else None
+    reply = session.get(Reply, reply_id)
+    case_id = reply.case_id if reply else None
     session.add(
         AuditEvent(
             case_id=case_id, action=action, detail={"reply": reply_id, "detail": detail[:1000]}

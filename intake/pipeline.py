@@ -38,7 +38,6 @@ from intake.replying import (
 )
 from intake.shunt import shunt
 from intake.testhooks import crash_point
-from parsers.types import InboundMail
 from store import (
     Attachment,
     Case,
@@ -65,7 +64,6 @@ from store.pipeline_writes import (
 
 # (raw bytes, uidvalidity, uid, source_key) of one fetched mail.
 Item = tuple[bytes, int | None, int | None, str | None]
-
 
 
 @dataclass
@@ -101,9 +99,6 @@ class Pipeline:
         self.preparer: Preparer = preparer or preparing.InlinePreparer(config, files)
 
     # -- preparation (no transaction) ------------------------------------------------
-
-    def parse(self, raw: bytes) -> InboundMail:
-        return preparing.parse(raw, self.config)
 
     def prepare(self, raw: bytes, role: str) -> Prepared:
         """Parse, classify and judge one mail in this process; its bytes are stored."""

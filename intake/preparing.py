@@ -254,8 +254,7 @@ class PoolPreparer:
 
 def make_preparer(config: Config, files: FileStore) -> InlinePreparer | PoolPreparer:
     """The preparer ``[run] workers`` asks for (0: in the bot's own process)."""
-    run = getattr(config, "run", None)
-    workers = run.worker_count() if run is not None else 0
+    workers = config.run.worker_count()
     if workers <= 0:
         return InlinePreparer(config, files)
     return PoolPreparer(config, files, workers)

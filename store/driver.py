@@ -79,6 +79,11 @@ def _driver(session: Session | Connection) -> tuple[Dialect, Any]:
     return connection.dialect, driver
 
 
+def dialect_of(target: Session | Connection) -> Dialect:
+    """The dialect a session or connection speaks."""
+    return _driver(target)[0]
+
+
 class DriverStatement:
     """One Core statement, run on the DBAPI cursor of a session's connection."""
 
@@ -113,22 +118,24 @@ class DriverStatement:
             found = self._compiled[dialect.name] = self._compile(dialect)
         return found
 
+    @staticmethod
+    def _parameters(compiled: _Compiled, params: Mapping[str, Any]) -> Any:
+        """``params`` processed by the column types, in the driver's paramstyle."""
+        values = []
+        for name, processor in compiled.binds:
+            value = params[name] if name in params else compiled.constants.get(name)
+            values.append(processor(value) if processor is not None else value)
+        if compiled.positional:
+            return values
+        return dict(zip((name for name, _ in compiled.binds), values, strict=True))
+
     def _run(
         self, session: Session | Connection, params: Mapping[str, Any]
     ) -> tuple[Any, _Compiled]:
         dialect, driver = _driver(session)
         compiled = self.compiled(dialect)
-        values = []
-        for name, processor in compiled.binds:
-            value = params[name] if name in params else compiled.constants.get(name)
-            values.append(processor(value) if processor is not None else value)
         cursor = driver.cursor()
-        if compiled.positional:
-            cursor.execute(compiled.sql, values)
-        else:
-            cursor.execute(
-                compiled.sql, dict(zip((n for n, _ in compiled.binds), values, strict=True))
-            )
+        cursor.execute(compiled.sql, self._parameters(compiled, params))
         return cursor, compiled
 
     def execute(self, session: Session | Connection, params: Mapping[str, Any]) -> int:
@@ -163,19 +170,7 @@ class DriverStatement:
             return
         dialect, driver = _driver(session)
         compiled = self.compiled(dialect)
-        batch: list[Any] = []
-        for params in rows:
-            values = [
-                proc(params.get(name, compiled.constants.get(name)))
-                if proc is not None
-                else params.get(name, compiled.constants.get(name))
-                for name, proc in compiled.binds
-            ]
-            batch.append(
-                values
-                if compiled.positional
-                else dict(zip((n for n, _ in compiled.binds), values, strict=True))
-            )
+        batch = [self._parameters(compiled, params) for params in rows]
         cursor = driver.cursor()
         try:
             cursor.executemany(compiled.sql, batch)

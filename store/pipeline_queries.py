@@ -17,13 +17,13 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
-from store.driver import DriverStatement, states_in
+from store.driver import DriverStatement, dialect_of, states_in
 from store.models import Case, MailboxState, Message, Receipt, ReceiptStatus, Reply, ReplyState
 from store.outbox import CLAIMABLE
 from store.queries import COUNTED_REPLY_STATES
 from store.types import LowerString, MessageIdType, UtcDateTime, normalize_message_id, utcnow
 
-_REPLIES_TABLE = Reply.__table__  # type: ignore[attr-defined]
+_REPLIES = Reply.__table__  # type: ignore[attr-defined]
 
 
 def known_source_keys(session: Session, mailbox: str, keys: Iterable[str]) -> set[str]:
@@ -53,30 +53,18 @@ def mark_uncertain(session: Session, reply_id: int, error: str) -> bool:
 
 
 _CANCEL = DriverStatement(
-    update(_REPLIES_TABLE)
+    update(_REPLIES)
     .where(
-        _REPLIES_TABLE.c.id == bindparam("reply_id"),
-        _REPLIES_TABLE.c.state == ReplyState.SENDING.value,
+        _REPLIES.c.id == bindparam("reply_id"),
+        _REPLIES.c.state == ReplyState.SENDING.value,
     )
     .values(state=ReplyState.CANCELLED.value, last_error=bindparam("why"), next_attempt_at=None)
 )
 
 
-def cancel_claimed_fast(connection: Connection, reply_id: int, why: str) -> bool:
-    """:func:`cancel_claimed` as one ``UPDATE`` on a Core connection."""
-    return bool(_CANCEL.execute(connection, {"reply_id": reply_id, "why": why}))
-
-
-def cancel_claimed(session: Session, reply_id: int, why: str) -> bool:
+def cancel_claimed(connection: Session | Connection, reply_id: int, why: str) -> bool:
     """A claimed reply that a guard now forbids: never sent, kept for the record."""
-    reply = session.get(Reply, reply_id, with_for_update=True)
-    if reply is None or reply.state != ReplyState.SENDING:
-        return False
-    reply.state = ReplyState.CANCELLED
-    reply.last_error = why
-    reply.next_attempt_at = None
-    session.flush()
-    return True
+    return bool(_CANCEL.execute(connection, {"reply_id": reply_id, "why": why}))
 
 
 _BOUNCED = DriverStatement(
@@ -164,7 +152,6 @@ def status_figures(session: Session, *, now: datetime | None = None) -> dict[str
 # (building a statement costs several times what SQLite takes to run it).
 
 _MESSAGES = Message.__table__  # type: ignore[attr-defined]
-_REPLIES = Reply.__table__  # type: ignore[attr-defined]
 
 _DUP_BY_SHA = DriverStatement(
     sa_select(_MESSAGES.c.id, _MESSAGES.c.case_id)
@@ -272,8 +259,7 @@ def claim_one(session: Session | Connection, owner: str) -> Any | None:
     LOCKED``, so that two instances never claim the same reply.
     """
     now = utcnow()
-    dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
-    stmt = _CLAIM[dialect.name == "postgresql"]
+    stmt = _CLAIM[dialect_of(session).name == "postgresql"]
     return stmt.first(session, {"now": now, "owner": owner, "claimed_at": now})
 
 

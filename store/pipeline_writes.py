@@ -16,6 +16,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Table, bindparam, update
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from store.driver import DriverInsert, DriverStatement
@@ -88,7 +89,7 @@ def insert_reply(session: Session, values: dict[str, Any]) -> int:
     return _insert_one(session, Reply, row)
 
 
-def insert_audit(session: Session, values: dict[str, Any]) -> None:
+def insert_audit(session: Session | Connection, values: dict[str, Any]) -> None:
     row = dict(values)
     row.setdefault("at", utcnow())
     row.setdefault("actor", "bot")
