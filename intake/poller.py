@@ -115,7 +115,9 @@ def _poll(
     summary.actions += _redo_actions(pipeline, mailbox, source, uidvalidity)
 
     with session_scope(engine, write=False) as session:
-        retry_ids = [r.id for r in receipts_to_retry(session, key, pipeline.config.run.max_attempts)]
+        retry_ids = [
+            r.id for r in receipts_to_retry(session, key, pipeline.config.run.max_attempts)
+        ]
     for receipt_id in retry_ids:
         assert receipt_id is not None
         outcome = pipeline.retry(mailbox, receipt_id)
