@@ -13,13 +13,16 @@ mail that kills a worker on its own is returned as a :class:`PrepareFailed` (the
 pipeline shunts it for staff, DESIGN §3.4). The bot goes on.
 
 Workers are started with ``forkserver`` (never ``fork``: the bot has threads, open
-sockets and database connections that a forked child must not share), and only
-for a batch big enough to be worth their start-up.
+sockets and database connections that a forked child must not share), only for a
+batch big enough to be worth it, and in the background: until they answer, the
+bot prepares the chunks itself.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
+import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -34,6 +37,8 @@ from intake.replying import SheetResult
 from intake.rules.documents import is_spreadsheet
 from parsers.types import InboundMail
 from store import FileStore
+
+log = logging.getLogger(__name__)
 
 # Mails per task sent to a worker: big enough that pickling and scheduling cost
 # little per mail, small enough that the first results come back quickly.
@@ -158,6 +163,10 @@ def _init_worker(config: Config, files_root: str) -> None:
     _WORKER["files"] = BatchFileStore(files_root)
 
 
+def _ping() -> bool:
+    return True
+
+
 def _work(raws: list[bytes], role: str) -> list[Prepared | PrepareFailed]:
     config, files = _WORKER["config"], _WORKER["files"]
     out: list[Prepared | PrepareFailed] = []
@@ -185,12 +194,21 @@ class PoolPreparer:
         self.workers = workers
         self.inline = InlinePreparer(config, files)
         self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+        # Set once the workers answer; until then the bot prepares mails itself
+        # (starting the workers takes a second or two that no mail should wait).
+        self._ready = threading.Event()
+        self._starter: threading.Thread | None = None
         self.restarts = 0
         # The function a worker runs on a list of mails (a module-level function:
         # it travels to the worker by name).
         self.task: Callable[[list[bytes], str], list[Prepared | PrepareFailed]] = _work
 
     def _executor(self) -> ProcessPoolExecutor:
+        with self._lock:
+            return self._executor_locked()
+
+    def _executor_locked(self) -> ProcessPoolExecutor:
         if self._pool is None:
             context = multiprocessing.get_context("forkserver")
             # Workers fork from a server that has already imported the parsers
@@ -204,6 +222,27 @@ class PoolPreparer:
             )
         return self._pool
 
+    def _start(self) -> None:
+        """Start the workers in the background (once); ``_ready`` tells when they answer."""
+        if self._starter is not None:
+            return
+
+        def start() -> None:
+            try:
+                self._executor().submit(_ping).result()
+            except Exception:  # noqa: BLE001 - the bot goes on preparing mails itself
+                log.exception("the worker processes could not start; preparing mails inline")
+                return
+            self._ready.set()
+
+        self._starter = threading.Thread(target=start, name="workers-start", daemon=True)
+        self._starter.start()
+
+    def warm(self, timeout: float | None = None) -> bool:
+        """Start the workers and wait until they answer; whether they do."""
+        self._start()
+        return self._ready.wait(timeout)
+
     def _restart(self) -> None:
         pool, self._pool = self._pool, None
         if pool is not None:
@@ -216,11 +255,16 @@ class PoolPreparer:
             yield from self.inline.chunks(raws, role)
             return
         parts = [list(raws[start : start + CHUNK]) for start in range(0, len(raws), CHUNK)]
+        self._start()
+        first = 0
+        while first < len(parts) and not self._ready.is_set():
+            yield [self.inline.one(raw, role) for raw in parts[first]]
+            first += 1
         pool = self._executor()
         futures: list[Future[list[Prepared | PrepareFailed]]] = [
-            pool.submit(self.task, part, role) for part in parts
+            pool.submit(self.task, part, role) for part in parts[first:]
         ]
-        for index, future in enumerate(futures):
+        for index, future in enumerate(futures, start=first):
             try:
                 yield future.result()
             except BrokenProcessPool:
@@ -247,9 +291,12 @@ class PoolPreparer:
         return self._alone(raw, role)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        if self._starter is not None:
+            self._starter.join()
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
 
 
 def make_preparer(config: Config, files: FileStore) -> InlinePreparer | PoolPreparer:

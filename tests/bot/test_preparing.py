@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from intake.config import Config, parse_config
 from intake.preparing import (
+    CHUNK,
     POOL_THRESHOLD,
     InlinePreparer,
     PoolPreparer,
@@ -59,6 +60,7 @@ def test_workers_give_the_same_results_as_the_bot_process(tmp_path: Path) -> Non
     inline = [x for chunk in InlinePreparer(config, FileStore(tmp_path / "a")).chunks(mails, "accueil") for x in chunk]  # fmt: skip
     pool = PoolPreparer(config, FileStore(tmp_path / "b"), workers=2)
     try:
+        assert pool.warm(timeout=60), "the workers did not start"
         pooled = [x for chunk in pool.chunks(mails, "accueil") for x in chunk]
     finally:
         pool.close()
@@ -78,6 +80,7 @@ def test_a_mail_that_kills_its_worker_is_failed_alone_and_the_rest_prepared(
     pool = PoolPreparer(config, FileStore(tmp_path), workers=1)
     pool.task = _crashing_work
     try:
+        assert pool.warm(timeout=60), "the workers did not start"
         results = [x for chunk in pool.chunks(mails, "accueil") for x in chunk]
         # The pool works again after the crash.
         healthy = [m for i, m in enumerate(mails) if i != poison][:POOL_THRESHOLD]
@@ -91,6 +94,21 @@ def test_a_mail_that_kills_its_worker_is_failed_alone_and_the_rest_prepared(
     assert isinstance(failure, PrepareFailed) and "worker process" in str(failure)
     assert pool.restarts >= 2
     assert all(isinstance(x, Prepared) for x in again)
+
+
+def test_the_bot_prepares_mails_itself_while_the_workers_start(tmp_path: Path) -> None:
+    config = parse_config({})
+    mails = _golden("accueil")[:POOL_THRESHOLD]
+    pool = PoolPreparer(config, FileStore(tmp_path), workers=1)
+    # A task that would kill the worker: the first chunk must not wait for (nor
+    # reach) a worker that is still starting.
+    pool.task = _crashing_work
+    marked = [CRASH_MARK + b"\r\n" + raw for raw in mails]
+    try:
+        first = next(pool.chunks(marked, "accueil"))
+    finally:
+        pool.close()
+    assert len(first) == CHUNK and all(isinstance(x, Prepared) for x in first)
 
 
 def test_a_failing_rule_in_a_worker_comes_back_with_its_traceback(tmp_path: Path) -> None:
