@@ -60,6 +60,14 @@ def wait_for_port(port: int, timeout: float = 10.0, *, open_: bool = True) -> No
         time.sleep(0.01)
 
 
+def _read(path: Path) -> str:
+    """The file's text, empty when it does not exist (yet)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ""
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -279,11 +287,12 @@ class Dovecot(_Server):
             raise RuntimeError(f"dovecot did not start: {errors}\n{self._log_tail()}")
         pid_file = self.root / "run" / "master.pid"
         deadline = time.monotonic() + 10
-        while not pid_file.exists():
+        # The daemon creates its PID file before it writes the number into it.
+        while not (text := _read(pid_file)).strip().isdigit():
             if time.monotonic() > deadline:
                 raise RuntimeError(f"dovecot wrote no PID file\n{self._log_tail()}")
             time.sleep(0.01)
-        self._pid = int(pid_file.read_text().strip())
+        self._pid = int(text.strip())
         wait_for_port(self.port)
         if self.ssl_port:
             wait_for_port(self.ssl_port)
