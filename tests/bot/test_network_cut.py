@@ -39,7 +39,7 @@ def _load(server: Dovecot, count: int) -> None:
 
 def _after_mails(monkeypatch: pytest.MonkeyPatch, count: int, action: Any) -> None:
     """Run ``action`` once, after the ``count``-th mail is processed."""
-    real = Pipeline._commit
+    real = Pipeline._file_one
     seen = {"n": 0}
 
     def commit(self: Pipeline, *args: Any, **kwargs: Any) -> Any:
@@ -49,7 +49,7 @@ def _after_mails(monkeypatch: pytest.MonkeyPatch, count: int, action: Any) -> No
             action()
         return outcome
 
-    monkeypatch.setattr(Pipeline, "_commit", commit)
+    monkeypatch.setattr(Pipeline, "_file_one", commit)
 
 
 def _inbox_count(server: Dovecot, user: str) -> int:
