@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from intake.cases import set_fields
 from intake.config import Config
@@ -39,11 +39,11 @@ from store import (
     AuditEvent,
     Case,
     CaseStatus,
-    connection_scope,
     mark_failed,
     recover_sending,
     session_scope,
     utcnow,
+    write_transaction,
 )
 from store.pipeline_queries import (
     bounced_since,
@@ -129,6 +129,8 @@ def run_outbox(
     summary = OutboxSummary()
     own_sender = sender is None
     handled = 0
+    # One connection for the whole run, one short transaction per reply on it.
+    connection = engine.connect()
     # A reply sent but not yet marked: marked in the transaction that claims the next
     # one (one transaction per reply instead of two), or at the end.
     unmarked: int | None = None
@@ -138,7 +140,7 @@ def run_outbox(
             if should_stop():
                 summary.stopped = "stop requested"
                 break
-            claimed = _claim(config, engine, owner, summary, unmarked)
+            claimed = _claim(config, connection, owner, summary, unmarked)
             unmarked = None
             if claimed is None:
                 break
@@ -169,23 +171,26 @@ def run_outbox(
                 unmarked = reply_id
                 summary.sent += 1
     finally:
-        if unmarked is not None:
-            with session_scope(engine) as session:
-                mark_sent_fast(session, unmarked)
-        if own_sender and sender is not None:
-            sender.close()
+        try:
+            if unmarked is not None:
+                with write_transaction(connection):
+                    mark_sent_fast(connection, unmarked)
+        finally:
+            connection.close()
+            if own_sender and sender is not None:
+                sender.close()
     return summary
 
 
 def _claim(
-    config: Config, engine: Engine, owner: str, summary: OutboxSummary, sent: int | None
+    config: Config, connection: Connection, owner: str, summary: OutboxSummary, sent: int | None
 ) -> tuple[int, bytes, str, str, str] | bool | None:
     """Mark ``sent`` as sent, then claim one due reply, in one transaction.
 
     None when none is due, False when a guard cancelled the claimed one. A Core
     connection, not a session: this runs once per reply sent.
     """
-    with connection_scope(engine) as connection:
+    with write_transaction(connection):
         if sent is not None:
             mark_sent_fast(connection, sent)
         row = claim_one(connection, owner)

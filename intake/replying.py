@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from email.utils import parseaddr
 from typing import Any, Protocol
 
 from sqlmodel import Session
@@ -228,7 +227,7 @@ def presend_block(to_addr: str, config: Config, bounced_before: bool) -> str | N
     """The guards again, just before sending (the address may have bounced since)."""
     if bounced_before:
         return f"guard.bounced: an earlier reply to {to_addr} bounced"
-    _, addr = parseaddr(to_addr)
-    return guards.own_address(addr or to_addr, [m.address for m in config.mailbox]) or (
-        guards.robot_sender(addr or to_addr, config.replies.noreply_patterns)
+    # The guards take the address as stored, bare or with a display name.
+    return guards.own_address(to_addr, [m.address for m in config.mailbox]) or (
+        guards.robot_sender(to_addr, config.replies.noreply_patterns)
     )

@@ -7,13 +7,13 @@ database keeps their SHA-256.
 """
 
 from store.db import (
-    connection_scope,
     current_revision,
     head_revision,
     is_up_to_date,
     make_engine,
     session_scope,
     upgrade,
+    write_transaction,
 )
 from store.fast import insert_row, insert_rows, update_row
 from store.files import FileStore, FileStoreError
@@ -90,10 +90,10 @@ __all__ = [
     "owner_lock",
     "record_receipt",
     "recover_sending",
-    "connection_scope",
     "session_scope",
     "split_message_ids",
     "update_row",
     "upgrade",
     "utcnow",
+    "write_transaction",
 ]

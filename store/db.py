@@ -152,16 +152,17 @@ def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
 
 
 @contextmanager
-def connection_scope(engine: Engine) -> Iterator[Connection]:
-    """A Core connection in one writing transaction, without the ORM's session.
+def write_transaction(connection: Connection) -> Iterator[Connection]:
+    """One writing transaction on a Core connection the caller keeps open.
 
-    For the outbox's claim of each reply: a few fixed statements, where a session's
-    own work would cost more than they do.
+    For the outbox, which claims and marks each reply in a transaction of its own:
+    a few fixed statements, where a session's work, or even taking a connection
+    from the pool for each reply, would cost more than they do.
     """
-    with _writer_lock(engine), engine.connect() as connection:
-        connection = connection.execution_options(**{_WRITE_OPTION: True})
-        with connection.begin():
-            yield connection
+    with _writer_lock(connection.engine):
+        writing = connection.execution_options(**{_WRITE_OPTION: True})
+        with writing.begin():
+            yield writing
 
 
 def alembic_config(url: str | URL | None = None) -> AlembicConfig:
