@@ -26,8 +26,8 @@ from sqlmodel import Session
 
 from intake.classification import Classification, DeferralReason, Kind
 from intake.config import Config
-from intake.replying import SheetResult
 from intake.rules.topics import REQUIRED_DOCUMENT
+from intake.spreadsheet import SheetResult
 from parsers.types import InboundMail
 from store import OPEN_STATUSES, Case, CaseStatus, allocate_ref
 from store.queries import case_by_ref, find_case_by_message_ids, thread_ids

@@ -33,10 +33,10 @@ from typing import Any, Protocol
 from intake.classification import Classification, Kind
 from intake.classify import classify
 from intake.config import Config
-from intake.replying import SheetResult
 from intake.rules.documents import is_spreadsheet
+from intake.spreadsheet import SheetResult
 from parsers.types import InboundMail
-from store import FileStore
+from store.files import FileStore
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +213,7 @@ class PoolPreparer:
             context = multiprocessing.get_context("forkserver")
             # Workers fork from a server that has already imported the parsers
             # and rules, so that each starts in milliseconds.
-            context.set_forkserver_preload(["intake.preparing"])
+            context.set_forkserver_preload(["intake.preparing", "intake.filestore"])
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=context,

@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from intake.classification import Classification
 from intake.config import Config, MailboxConfig
+from intake.spreadsheet import SheetResult
 from parsers.types import InboundMail
 from responders import guards
 from responders.message import Reply as OutgoingReply
@@ -28,15 +29,6 @@ from store import Reply, ReplyState
 from store.pipeline_queries import recent_reply_count
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@dataclass
-class SheetResult:
-    """One judged spreadsheet attachment, ready for the receipt."""
-
-    filename: str | None
-    judgement: Any
-    annotated: bytes | None = None
 
 
 @dataclass

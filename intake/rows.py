@@ -14,7 +14,7 @@ from typing import Any
 
 from intake.classification import Classification
 from intake.config import Config
-from intake.replying import SheetResult
+from intake.spreadsheet import SheetResult
 from parsers.types import InboundMail
 
 _MSGID = re.compile(r"<[^<>\s@]{1,250}@[^<>\s@]{1,250}>")

@@ -94,6 +94,15 @@ class SpreadsheetJudgement:
     problems: tuple[str, ...] = ()
 
 
+@dataclass
+class SheetResult:
+    """One judged spreadsheet attachment, with its annotated copy, ready for the receipt."""
+
+    filename: str | None
+    judgement: SpreadsheetJudgement
+    annotated: bytes | None = None
+
+
 # Each field check returns (normalised value, French reason or None). Values repeat
 # down a sheet (same organisation, CQP, dates), so the checks are cached by raw value;
 # ``typed=True`` keeps 1.0 and True apart.
