@@ -34,6 +34,8 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlmodel import Session
 
+from store.writer import FairRLock
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 # Milliseconds a SQLite connection waits for another writer before giving up.
@@ -114,7 +116,7 @@ def _tune_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
-_WRITERS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_WRITERS: weakref.WeakKeyDictionary[Engine, FairRLock] = weakref.WeakKeyDictionary()
 _WRITERS_GUARD = threading.Lock()
 
 
@@ -125,7 +127,7 @@ def _writer_lock(engine: Engine) -> Any:
     lock = _WRITERS.get(engine)
     if lock is None:
         with _WRITERS_GUARD:
-            lock = _WRITERS.setdefault(engine, threading.RLock())
+            lock = _WRITERS.setdefault(engine, FairRLock())
     return lock
 
 
