@@ -18,6 +18,7 @@ of times (:meth:`Pipeline.retry`), and the batch goes on.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -64,6 +65,15 @@ from store.pipeline_writes import (
 
 # (raw bytes, uidvalidity, uid, source_key) of one fetched mail.
 Item = tuple[bytes, int | None, int | None, str | None]
+
+
+@dataclass(frozen=True)
+class Started:
+    """A batch handed to the preparer: its items and its chunks, in order, to come."""
+
+    items: list[Item]
+    chunks: Iterator[list[Prepared | PrepareFailed]]
+
 
 # Mails filed in one transaction (see Pipeline._commit_group): enough to spread a
 # transaction's fixed cost, few enough that other writers (the outbox, staff in
@@ -136,9 +146,22 @@ class Pipeline:
         raises sends its group back to one transaction per mail, where it alone
         is shunted.
         """
-        outcomes: list[Outcome] = []
+        return self.commit_batch(mailbox, self.start_batch(mailbox, items))
+
+    def start_batch(self, mailbox: MailboxConfig, items: list[Item]) -> Started:
+        """Hand a batch to the preparer now; :meth:`commit_batch` files it later.
+
+        The poller starts the next batch before it commits the current one, so
+        that the workers parse and classify it meanwhile.
+        """
         chunks = self.preparer.chunks([raw for raw, *_ in items], mailbox.role)
-        for chunk in chunks:
+        return Started(items, chunks)
+
+    def commit_batch(self, mailbox: MailboxConfig, started: Started) -> list[Outcome]:
+        """File a started batch, in order; one outcome per mail."""
+        items = started.items
+        outcomes: list[Outcome] = []
+        for chunk in started.chunks:
             self.files.sync_pending()
             start = len(outcomes)
             for offset in range(0, len(chunk), GROUP):

@@ -3,9 +3,10 @@
 The order matters (DESIGN §3): first the mailbox actions that a crash left undone
 (receipts committed, action not recorded) and only those; then error mails due
 for another try (from the file store, a bounded number of times); then the new
-mails, fetched in batches with ``BODY.PEEK[]`` and filed one transaction each. The
-after action of a batch is applied once the batch's mails are committed, and
-recorded right after. A UIDVALIDITY change resets the UID bookkeeping: the folder
+mails, fetched in batches with ``BODY.PEEK[]`` (the next batch fetched and handed
+to the workers before the current one is committed) and filed. The after action
+of a batch is applied once the batch's mails are committed, and recorded right
+after. A UIDVALIDITY change resets the UID bookkeeping: the folder
 is scanned again and the Message-ID / SHA-256 keys keep duplicates out.
 """
 
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from intake.config import MailboxConfig
-from intake.pipeline import Pipeline
+from intake.pipeline import Item, Pipeline, Started
 from intake.sources import Fetched, Ref, Source, SourceError, open_source
 from intake.testhooks import crash_point
 from store import mailbox_state, session_scope, utcnow
@@ -137,12 +138,9 @@ def _poll(
     summary.new = len(refs)
     if on_listed is not None:
         on_listed(key, len(refs))
-    for start in range(0, len(refs), mailbox.batch_size):
-        if should_stop():
-            break
-        batch = list(source.fetch(refs[start : start + mailbox.batch_size]))
-        crash_point("fetched")
-        done = _file_batch(pipeline, mailbox, batch, uidvalidity, summary, on_mail)
+
+    def finish(batch: list[Fetched], started: Started) -> None:
+        done = _file_batch(pipeline, mailbox, batch, started, summary, on_mail)
         summary.actions += _act(pipeline, mailbox, source, done)
         uids = [f.uid for f in batch if f.uid is not None]
         if uids:
@@ -151,18 +149,26 @@ def _poll(
                 if state.uidvalidity == uidvalidity:
                     state.last_uid = max(state.last_uid, *uids)
 
+    # One batch ahead: batch k+1 is fetched and handed to the workers before
+    # batch k is committed, so that the workers prepare it while this thread
+    # writes the database. A batch fetched but not committed when the poll stops
+    # (or fails) is fetched again next time: the UIDs move only after commit.
+    previous: tuple[list[Fetched], Started] | None = None
+    for start in range(0, len(refs), mailbox.batch_size):
+        if should_stop():
+            break
+        batch = list(source.fetch(refs[start : start + mailbox.batch_size]))
+        crash_point("fetched")
+        started = pipeline.start_batch(mailbox, _items(batch, uidvalidity))
+        if previous is not None:
+            finish(*previous)
+        previous = (batch, started)
+    if previous is not None:
+        finish(*previous)
 
-def _file_batch(
-    pipeline: Pipeline,
-    mailbox: MailboxConfig,
-    batch: list[Fetched],
-    uidvalidity: int | None,
-    summary: MailboxSummary,
-    on_mail: Callable[[], None] | None,
-) -> list[tuple[Ref, int]]:
-    """File each mail of a batch; the (ref, receipt id) whose action is due."""
-    due: list[tuple[Ref, int]] = []
-    items = [
+
+def _items(batch: list[Fetched], uidvalidity: int | None) -> list[Item]:
+    return [
         (
             fetched.raw,
             uidvalidity if fetched.uid is not None else None,
@@ -171,7 +177,19 @@ def _file_batch(
         )
         for fetched in batch
     ]
-    for fetched, outcome in zip(batch, pipeline.process_batch(mailbox, items), strict=True):
+
+
+def _file_batch(
+    pipeline: Pipeline,
+    mailbox: MailboxConfig,
+    batch: list[Fetched],
+    started: Started,
+    summary: MailboxSummary,
+    on_mail: Callable[[], None] | None,
+) -> list[tuple[Ref, int]]:
+    """File each mail of a started batch; the (ref, receipt id) whose action is due."""
+    due: list[tuple[Ref, int]] = []
+    for fetched, outcome in zip(batch, pipeline.commit_batch(mailbox, started), strict=True):
         if outcome.status in ("filed", "followed_up"):
             setattr(summary, outcome.status, getattr(summary, outcome.status) + 1)
         elif outcome.status == "duplicate":

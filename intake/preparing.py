@@ -184,6 +184,9 @@ def _work(raws: list[bytes], role: str) -> list[Prepared | PrepareFailed]:
 
 # -- bot side --------------------------------------------------------------------------
 
+# Chunks queued to the workers: the pool they went to, and one future per chunk.
+_Queued = tuple[ProcessPoolExecutor, list[Future[list[Prepared | PrepareFailed]]]]
+
 
 class PoolPreparer:
     """Prepares in ``workers`` processes (files made durable there); small batches inline."""
@@ -250,27 +253,47 @@ class PoolPreparer:
         self.restarts += 1
 
     def chunks(self, raws: Sequence[bytes], role: str) -> Iterator[list[Prepared | PrepareFailed]]:
-        """The prepared mails, in order, a chunk at a time (all chunks are queued at once)."""
+        """The prepared mails, in order, a chunk at a time.
+
+        When the workers are up, every chunk is queued to them now, before the
+        first result is asked for: the caller may start a batch here and commit
+        the one before while the workers prepare this one.
+        """
         if len(raws) < POOL_THRESHOLD:
-            yield from self.inline.chunks(raws, role)
-            return
+            return self.inline.chunks(raws, role)
         parts = [list(raws[start : start + CHUNK]) for start in range(0, len(raws), CHUNK)]
         self._start()
-        first = 0
-        while first < len(parts) and not self._ready.is_set():
-            yield [self.inline.one(raw, role) for raw in parts[first]]
-            first += 1
+        queued = self._submit(parts, role) if self._ready.is_set() else None
+        return self._results(parts, role, queued)
+
+    def _submit(self, parts: list[list[bytes]], role: str) -> _Queued:
+        """The parts queued to the workers, with the pool that has them."""
         pool = self._executor()
-        futures: list[Future[list[Prepared | PrepareFailed]]] = [
-            pool.submit(self.task, part, role) for part in parts[first:]
-        ]
+        return pool, [pool.submit(self.task, part, role) for part in parts]
+
+    def _results(
+        self,
+        parts: list[list[bytes]],
+        role: str,
+        queued: _Queued | None,
+    ) -> Iterator[list[Prepared | PrepareFailed]]:
+        first = 0
+        if queued is None:
+            # The workers are starting: prepare here until they answer.
+            while first < len(parts) and not self._ready.is_set():
+                yield [self.inline.one(raw, role) for raw in parts[first]]
+                first += 1
+            queued = self._submit(parts[first:], role)
+        pool, futures = queued
         for index, future in enumerate(futures, start=first):
             try:
                 yield future.result()
             except BrokenProcessPool:
                 # A worker died: the chunks not yet returned are prepared again,
                 # one mail per task, so that the mail that kills a worker is found.
-                self._restart()
+                # (A batch queued to the same pool meanwhile finds it replaced.)
+                if self._pool is pool:
+                    self._restart()
                 for part in parts[index:]:
                     yield [self._alone(raw, role) for raw in part]
                 return

@@ -6,8 +6,9 @@ SQLite's busy handler. A plain ``threading.RLock`` is not fair: the poller, whic
 releases it and takes it again microseconds later for the next group of mails,
 keeps it away from the outbox for whole batches, and the replies pile up until the
 polling is over. Here a thread that releases the lock while another waits hands it
-over to the first waiter: the outbox claims its next reply, or a staff member's
-decision is saved, between two groups of mails instead of after the whole batch.
+over to the first waiter: the outbox claims its next reply between two groups of
+mails instead of after the whole batch. (Other processes, such as the web server,
+meet the bot at SQLite's own lock, with its busy timeout.)
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -124,9 +126,37 @@ def test_a_failing_rule_in_a_worker_comes_back_with_its_traceback(tmp_path: Path
         assert "Traceback" in got.trace
 
 
-@pytest.mark.parametrize("workers", [0, 1])
-def test_the_bot_files_the_same_cases_with_or_without_workers(site: Site, workers: int) -> None:
+def test_chunks_are_queued_to_ready_workers_before_the_first_is_asked_for(
+    tmp_path: Path,
+) -> None:
+    """The poller starts batch k+1 before it commits batch k: the workers must have it."""
+    config = parse_config({})
+    mails = _golden("accueil")[: POOL_THRESHOLD + CHUNK]
+    store = FileStore(tmp_path)
+    pool = PoolPreparer(config, store, workers=2)
+    try:
+        assert pool.warm(timeout=60), "the workers did not start"
+        chunks = pool.chunks(mails, "accueil")
+        # Nothing has been asked of ``chunks`` yet: the workers store every mail anyway.
+        shas = [hashlib.sha256(raw).hexdigest() for raw in mails]
+        deadline = time.monotonic() + 60
+        while not all(store.exists(sha) for sha in shas):
+            assert time.monotonic() < deadline, "the chunks were not queued to the workers"
+            time.sleep(0.01)
+        results = [x for chunk in chunks for x in chunk]
+    finally:
+        pool.close()
+    assert [x.sha for x in results if isinstance(x, Prepared)] == shas
+
+
+@pytest.mark.parametrize(("workers", "batch_size"), [(0, 100), (1, 100), (2, POOL_THRESHOLD)])
+def test_the_bot_files_the_same_cases_with_or_without_workers(
+    site: Site, workers: int, batch_size: int
+) -> None:
+    """Also in batches of the smallest size that goes to the workers, one batch ahead."""
     site.settings["run"] = {"workers": workers}
+    for box in site.settings["mailbox"]:
+        box["batch_size"] = batch_size
     mails = _golden("accueil")
     for raw in mails:
         deliver(site.maildir("accueil"), raw)
