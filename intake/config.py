@@ -120,6 +120,10 @@ class SmtpConfig(_Model):
     username: str | None = None
     password_env: str | None = None
     timeout: float = 30.0
+    # Replies sent at once, each over a connection of its own: the outbox waits on
+    # the server's answers most of the time. Microsoft 365 accepts 3 connections
+    # per mailbox; 1 sends one reply at a time.
+    connections: Annotated[int, Field(ge=1, le=16)] = 3
 
     @model_validator(mode="after")
     def _check(self) -> SmtpConfig:

@@ -16,6 +16,7 @@ Without an ``[smtp]`` section the replies are written as ``.eml`` files to
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -124,8 +125,12 @@ def run_outbox(
     sender: Any = None,
     limit: int | None = None,
     should_stop: Callable[[], bool] = lambda: False,
+    on_sent: Callable[[], None] | None = None,
 ) -> OutboxSummary:
-    """Send every due reply (at most ``limit``); one claim, send and mark per reply."""
+    """Send every due reply (at most ``limit``); one claim, send and mark per reply.
+
+    ``on_sent`` is called after each reply the server accepted.
+    """
     summary = OutboxSummary()
     own_sender = sender is None
     handled = 0
@@ -170,6 +175,8 @@ def run_outbox(
                 crash_point("sent")
                 unmarked = reply_id
                 summary.sent += 1
+                if on_sent is not None:
+                    on_sent()
     finally:
         try:
             if unmarked is not None:
@@ -180,6 +187,57 @@ def run_outbox(
             if own_sender and sender is not None:
                 sender.close()
     return summary
+
+
+def run_outbox_parallel(
+    config: Config,
+    engine: Engine,
+    *,
+    owner: str,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> OutboxSummary:
+    """Send every due reply over ``[smtp] connections`` connections at once.
+
+    Each thread is a :func:`run_outbox` of its own, with its own connection, that
+    claims one reply at a time exactly as a single one does: a crash leaves at most
+    one reply per connection in ``sending`` (each then ``uncertain``). The outbox
+    spends most of its time waiting for the server's answers, which several
+    connections overlap. The others open only once the first connection has had a
+    reply accepted and more are due: a server that is down costs one attempt, and a
+    single due reply one connection. The file outbox (no ``[smtp]``) writes from
+    one thread.
+    """
+    count = config.smtp.connections if config.smtp is not None else 1
+    if count <= 1:
+        return run_outbox(config, engine, owner=owner, should_stop=should_stop)
+    results: list[OutboxSummary] = []
+    errors: list[BaseException] = []
+    accepted = threading.Event()
+
+    def one() -> None:
+        try:
+            summary = run_outbox(
+                config, engine, owner=owner, should_stop=should_stop, on_sent=accepted.set
+            )
+            results.append(summary)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one, name="outbox-0", daemon=True)]
+    threads[0].start()
+    # The first accepted reply, or the first thread done (nothing due, server down).
+    while not accepted.wait(0.05) and threads[0].is_alive():
+        pass
+    if threads[0].is_alive():
+        for n in range(1, count):
+            thread = threading.Thread(target=one, name=f"outbox-{n}", daemon=True)
+            thread.start()
+            threads.append(thread)
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return OutboxSummary.total(results)
 
 
 def _claim(

@@ -36,7 +36,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from intake.config import Config, MailboxConfig
 from intake.filestore import BatchFileStore
-from intake.outbox import OutboxSummary, recover, run_outbox
+from intake.outbox import OutboxSummary, recover, run_outbox, run_outbox_parallel
 from intake.pipeline import Pipeline
 from intake.poller import MailboxSummary, poll_mailbox
 from intake.preparing import make_preparer
@@ -178,8 +178,13 @@ class Bot:
     def send(
         self, *, sender: Any = None, should_stop: Callable[[], bool] = lambda: False
     ) -> OutboxSummary:
-        return run_outbox(
-            self.config, self.engine, owner=self.owner, sender=sender, should_stop=should_stop
+        """Send what is due: over ``[smtp] connections`` connections, or through ``sender``."""
+        if sender is not None:
+            return run_outbox(
+                self.config, self.engine, owner=self.owner, sender=sender, should_stop=should_stop
+            )
+        return run_outbox_parallel(
+            self.config, self.engine, owner=self.owner, should_stop=should_stop
         )
 
     def poll_all(
@@ -187,9 +192,10 @@ class Bot:
     ) -> Summary:
         """Poll every mailbox once and send every due reply.
 
-        The outbox runs in a second thread while the mailboxes are polled, so that
-        replies leave while later mails are being filed (SMTP waits and SQLite work
-        release the interpreter lock); it makes a last pass once polling is done.
+        The outbox runs in other threads (one per SMTP connection) while the
+        mailboxes are polled, so that replies leave while later mails are being
+        filed (SMTP waits and SQLite work release the interpreter lock); it makes a
+        last pass once polling is done.
         """
         summary = Summary(recovered_uncertain=self.recovered_uncertain)
         polling = threading.Event()

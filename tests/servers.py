@@ -396,6 +396,8 @@ class SinkMessage:
     mail_from: str
     rcpt_tos: tuple[str, ...]
     data: bytes
+    # The client's (host, port): which connection the mail came over.
+    peer: tuple[str, int] | None = None
 
 
 @dataclass
@@ -403,7 +405,7 @@ class _SinkHandler:
     owner: SmtpSink
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        return self.owner._accept(envelope)
+        return self.owner._accept(envelope, session.peer)
 
 
 class SmtpSink(_Server):
@@ -441,7 +443,7 @@ class SmtpSink(_Server):
                 cert_dir = Path(self._tmp)
             self.cert, self._key = make_self_signed_cert(cert_dir)
 
-    def _accept(self, envelope: Any) -> str:
+    def _accept(self, envelope: Any, peer: Any = None) -> str:
         with self._cond:
             if self.fail_next > 0:
                 self.fail_next -= 1
@@ -453,6 +455,7 @@ class SmtpSink(_Server):
                     mail_from=envelope.mail_from,
                     rcpt_tos=tuple(envelope.rcpt_tos),
                     data=bytes(envelope.content),
+                    peer=tuple(peer[:2]) if peer else None,
                 )
             )
             self._cond.notify_all()

@@ -129,9 +129,16 @@ def test_smtp_down_mid_send_then_back(
 
     monkeypatch.setattr(outbox, "mark_sent_fast", mark_sent)
     first = poll_once(site.config(), progress=False)
-    assert first.outbox.sent == 3 and first.outbox.stopped
+    assert first.outbox.stopped
     states = Counter(site.query(lambda s: s.exec(select(Reply.state)).all()))
-    assert states == {"sent": 3, "failed_temporary": 1, "pending": 6}
+    assert sum(states.values()) == 10
+    assert set(states) <= {"sent", "failed_temporary", "uncertain", "pending"}
+    assert states["sent"] == first.outbox.sent >= 3
+    # One send per connection may have been in flight when the server went away:
+    # refused at connection (to retry), or cut after the data (uncertain, never resent).
+    connections = site.config().smtp.connections  # type: ignore[union-attr]
+    assert 1 <= states["failed_temporary"] + states["uncertain"] <= connections
+    assert states["sent"] <= len(smtp_server.messages) <= states["sent"] + states["uncertain"]
 
     smtp_server.start()
     engine = make_engine(site.db_url)
@@ -139,7 +146,11 @@ def test_smtp_down_mid_send_then_back(
         session.execute(update(Reply).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
     engine.dispose()
     second = poll_once(site.config(), progress=False)
-    assert second.outbox.sent == 7 and not second.outbox.stopped
-    assert len(smtp_server.messages) == 10
-    assert len({m.rcpt_tos for m in smtp_server.messages}) == 10
-    assert Counter(site.query(lambda s: s.exec(select(Reply.state)).all())) == {"sent": 10}
+    assert second.outbox.sent == 10 - states["sent"] - states["uncertain"]
+    assert not second.outbox.stopped
+    # Nobody got two answers, and every reply the bot counts as sent arrived.
+    recipients = [m.rcpt_tos for m in smtp_server.messages]
+    assert len(set(recipients)) == len(recipients)
+    final = Counter(site.query(lambda s: s.exec(select(Reply.state)).all()))
+    assert final == Counter({"sent": 10 - states["uncertain"], "uncertain": states["uncertain"]})
+    assert final["sent"] <= len(recipients) <= 10

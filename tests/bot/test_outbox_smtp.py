@@ -89,6 +89,32 @@ def test_permanent_failure_marks_the_case(site: Site, smtp_server: SmtpSink) -> 
     assert smtp_server.messages == []
 
 
+@pytest.mark.parametrize("connections", [1, 3])
+def test_replies_go_out_over_the_configured_connections(
+    site: Site, smtp_server: SmtpSink, connections: int
+) -> None:
+    smtp_settings(site, smtp_server)
+    site.settings["smtp"]["connections"] = connections
+    _deliver(site, 30)
+    config = site.config()
+    with Bot(config) as bot:
+        for mailbox in config.mailbox:
+            bot.poll(mailbox)
+        # All 30 replies are due at once: one outbox run sends them.
+        summary = bot.send()
+    assert summary.sent == 30
+    messages = smtp_server.messages
+    # Each reply once, whichever connection carried it.
+    assert sorted(m.rcpt_tos for m in messages) == sorted((f"p{i}@example.net",) for i in range(30))
+    assert {r.state for r in _replies(site)} == {"sent"}
+    peers = {m.peer for m in messages}
+    assert None not in peers
+    if connections == 1:
+        assert len(peers) == 1
+    else:
+        assert 2 <= len(peers) <= connections
+
+
 def test_smtp_down_stops_the_run_and_resumes(site: Site, smtp_server: SmtpSink) -> None:
     smtp_settings(site, smtp_server)
     smtp_server.stop()
