@@ -1,9 +1,10 @@
-"""File one fetched mail exactly once: receipt, raw bytes, case, reply, audit — one transaction.
+"""File each fetched mail exactly once: receipt, raw bytes, case, reply, audit, all or nothing.
 
 DESIGN §3. Parsing, classification and spreadsheet judgement run first, outside the
 database transaction (they can take seconds on a PDF; no lock is held meanwhile),
 and the raw bytes and attachments go to the content-addressed file store before
-the transaction that names them commits. Then, in ONE transaction: the receipt row
+the transaction that names them commits. Then, in one transaction (shared by a
+group of up to ``GROUP`` mails, see :meth:`Pipeline._commit_group`): the receipt row
 (unique per ``(mailbox, uidvalidity, uid)`` or ``(mailbox, maildir key)``: a mail
 received twice is a no-op), duplicates by Message-ID / SHA-256, threading, the case
 or its update, the message, its attachments and judged spreadsheet rows, the reply
