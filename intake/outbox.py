@@ -1,9 +1,10 @@
 """The outbox runner: send pending replies once, through SMTP or into the outbox folder.
 
 DESIGN §4. Each reply is claimed (``pending``/due ``failed_temporary`` → ``sending``)
-and the claim committed BEFORE the send, one reply at a time, so that a crash during
-a send leaves exactly that reply in ``sending``; at the next start it becomes
-``uncertain`` and is never resent blind (:func:`recover`). After the send the row
+and the claim committed BEFORE the send, one reply at a time per SMTP connection
+(``[smtp] connections``, :func:`run_outbox_parallel`), so that a crash during a send
+leaves exactly the replies in flight in ``sending``, one per connection at most; at
+the next start each becomes ``uncertain`` and is never resent blind (:func:`recover`). After the send the row
 becomes ``sent``; a temporary failure is retried later with a doubling delay, a
 permanent one marks the reply and sends its case to staff, and a connection lost
 after the data went out is ``uncertain``. The loop guards run again on the claimed
