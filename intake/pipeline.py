@@ -19,8 +19,6 @@ of times (:meth:`Pipeline.retry`), and the batch goes on.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
@@ -29,15 +27,9 @@ from sqlmodel import Session
 from intake import cases, preparing, rows
 from intake.classification import Kind
 from intake.config import Config, MailboxConfig
+from intake.outcomes import Item, Outcome, Slip, Started
 from intake.preparing import Prepared, PrepareFailed, Preparer
-from intake.replying import (
-    CaseLike,
-    ReplyPlan,
-    limit_block,
-    plan_for,
-    reply_address,
-    reply_values,
-)
+from intake.replying import NewCase, limit_block, plan_reply, queue_reply, reply_address
 from intake.shunt import shunt
 from intake.testhooks import crash_point
 from store import (
@@ -60,46 +52,13 @@ from store.pipeline_writes import (
     insert_many,
     insert_message,
     insert_receipt,
-    insert_reply,
     link_receipt,
 )
-
-# (raw bytes, uidvalidity, uid, source_key) of one fetched mail.
-Item = tuple[bytes, int | None, int | None, str | None]
-
-
-@dataclass(frozen=True)
-class Started:
-    """A batch handed to the preparer: its items and its chunks, in order, to come."""
-
-    items: list[Item]
-    chunks: Iterator[list[Prepared | PrepareFailed]]
-
 
 # Mails filed in one transaction (see Pipeline._commit_group): enough to spread a
 # transaction's fixed cost, few enough that other writers (the outbox, staff in
 # the web interface) wait at most a few tens of milliseconds for SQLite's lock.
 GROUP = 16
-
-
-@dataclass
-class Outcome:
-    """What happened to one mail; ``receipt_id`` is set when the mail's action is due."""
-
-    status: str  # filed | followed_up | duplicate | known | error
-    receipt_id: int | None = None
-    case_ref: str | None = None
-    template: str | None = None
-    error: str | None = None
-
-
-@dataclass
-class Slip:
-    """The receipt of the mail being filed: its id, and the rows it leads to."""
-
-    id: int
-    message_pk: int | None = None
-    case_id: int | None = None
 
 
 class Pipeline:
@@ -335,14 +294,16 @@ class Pipeline:
             insert_many(session, Attachment, rows.attachment_rows(message.id, mail, result))
         insert_many(session, SpreadsheetRow, rows.sheet_rows(case.id, message.id, prep.sheets))
 
-        plan = self._plan(prep, decision)
+        plan = plan_reply(self.config, prep.result, prep.sheets, decision)
         template = None
         if plan is not None:
             blocked = limit_block(session, reply_address(mail), self.config)
             if blocked:
                 cases.set_fields(case, reply_blocked=blocked)
             else:
-                template = self._queue(session, case, message.id, prep, mailbox, plan)
+                template = queue_reply(
+                    session, self.config, plan, case, message.id, prep.mail, prep.result, mailbox
+                )
         receipt.message_pk, receipt.case_id = message.id, case.id
         self._audit(session, case.id, receipt, prep, how, [status_before, case.status], template,
                     decision)  # fmt: skip
@@ -368,7 +329,7 @@ class Pipeline:
             sender_name=cases.name_of(mail, result),
         )
         fields = cases.classification_fields(mail, result)
-        plan = self._plan(prep, None)
+        plan = plan_reply(self.config, prep.result, prep.sheets, None)
         blocked = limit_block(session, reply_address(mail), self.config) if plan else None
         if blocked:
             fields["reply_blocked"], plan = blocked, None
@@ -398,7 +359,13 @@ class Pipeline:
         message_pk = insert_message(session, {**values, "case_id": view.id, "created_at": now})
         insert_many(session, Attachment, rows.attachment_rows(message_pk, mail, result))
         insert_many(session, SpreadsheetRow, rows.sheet_rows(view.id, message_pk, prep.sheets))
-        template = self._queue(session, view, message_pk, prep, mailbox, plan) if plan else None
+        template = (
+            queue_reply(
+                session, self.config, plan, view, message_pk, prep.mail, prep.result, mailbox
+            )
+            if plan
+            else None
+        )
         receipt.message_pk, receipt.case_id = message_pk, view.id
         self._audit(session, view.id, receipt, prep, None, [None, status], template, None)
         return Outcome("filed", receipt.id, view.ref, template)
@@ -425,45 +392,3 @@ class Pipeline:
         }
         action = "message.filed" if decision is None else "message.follow_up"
         insert_audit(session, {"case_id": case_id, "action": action, "detail": detail})
-
-    def _plan(self, prep: Prepared, decision: cases.Decision | None) -> ReplyPlan | None:
-        """The reply a mail deserves: its own template, or what its follow-up decided."""
-        result = prep.result
-        if decision is None:
-            template = result.reply_template
-            return plan_for(template, result, self.config, sheets=prep.sheets) if template else None
-        if decision.template is None or result.reply_blocked:
-            return None
-        return plan_for(
-            decision.template, result, self.config,
-            reason=decision.reason, missing=decision.missing,
-            topic=decision.topic, sheets=prep.sheets,
-        )  # fmt: skip
-
-    def _queue(
-        self,
-        session: Session,
-        case: CaseLike,
-        message_pk: int,
-        prep: Prepared,
-        mailbox: MailboxConfig,
-        plan: ReplyPlan,
-    ) -> str:
-        """The reply row in state ``pending`` (the per-sender limit was checked)."""
-        values = reply_values(
-            plan, case=case, mail=prep.mail, result=prep.result, mailbox=mailbox,
-            config=self.config, in_reply_to_pk=message_pk,
-        )  # fmt: skip
-        insert_reply(session, values)
-        return plan.template
-
-
-@dataclass
-class NewCase:
-    """What the reply of a new case reads of it, before and after its row exists."""
-
-    id: int | None
-    ref: str
-    role: str
-    nuc: str | None
-    sender_name: str | None

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from intake.config import MailboxConfig
-from intake.pipeline import Item, Pipeline, Started
+from intake.outcomes import Item, Started
+from intake.pipeline import Pipeline
 from intake.sources import Fetched, Ref, Source, SourceError, open_source
 from intake.testhooks import crash_point
 from store import mailbox_state, session_scope, utcnow

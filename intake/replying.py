@@ -1,8 +1,9 @@
 """Turn a reply decision into an outbox row: template context, rendering, the mail's bytes.
 
-The pipeline decides *which* template (SPEC §4 and the case's progress); this module
-fills its context contract (``responders.render.CONTRACTS``), renders it, threads
-it under the sender's mail with a new Message-ID, and returns a ``store.Reply`` in
+:func:`plan_reply` picks the template (the mail's own, SPEC §4, or what its
+follow-up decided in ``intake.cases``); this module fills its context contract
+(``responders.render.CONTRACTS``), renders it, threads it under the sender's mail
+with a new Message-ID, and :func:`queue_reply` stores it as a ``store.Reply`` in
 state ``pending`` that holds the exact bytes to send, so that a retry sends the
 same mail. The per-sender limit is checked here, against the store, inside the
 mail's transaction.
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlmodel import Session
 
@@ -27,6 +28,10 @@ from responders.message import build_bytes, subject_with_ref
 from responders.render import render
 from store import Reply, ReplyState
 from store.pipeline_queries import recent_reply_count
+from store.pipeline_writes import insert_reply
+
+if TYPE_CHECKING:
+    from intake.cases import Decision
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -223,3 +228,52 @@ def presend_block(to_addr: str, config: Config, bounced_before: bool) -> str | N
     return guards.own_address(to_addr, [m.address for m in config.mailbox]) or (
         guards.robot_sender(to_addr, config.replies.noreply_patterns)
     )
+
+
+def plan_reply(
+    config: Config,
+    result: Classification,
+    sheets: Sequence[SheetResult],
+    decision: Decision | None,
+) -> ReplyPlan | None:
+    """The reply a mail deserves: its own template, or what its follow-up decided."""
+    if decision is None:
+        template = result.reply_template
+        return plan_for(template, result, config, sheets=sheets) if template else None
+    if decision.template is None or result.reply_blocked:
+        return None
+    return plan_for(
+        decision.template, result, config,
+        reason=decision.reason, missing=decision.missing,
+        topic=decision.topic, sheets=sheets,
+    )  # fmt: skip
+
+
+def queue_reply(
+    session: Session,
+    config: Config,
+    plan: ReplyPlan,
+    case: CaseLike,
+    message_pk: int,
+    mail: InboundMail,
+    result: Classification,
+    mailbox: MailboxConfig,
+) -> str:
+    """The reply row in state ``pending`` (the per-sender limit was checked); its template."""
+    values = reply_values(
+        plan, case=case, mail=mail, result=result, mailbox=mailbox,
+        config=config, in_reply_to_pk=message_pk,
+    )  # fmt: skip
+    insert_reply(session, values)
+    return plan.template
+
+
+@dataclass
+class NewCase:
+    """What the reply of a new case reads of it, before and after its row exists."""
+
+    id: int | None
+    ref: str
+    role: str
+    nuc: str | None
+    sender_name: str | None

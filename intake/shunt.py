@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING
 
 from intake import cases, rows
 from intake.config import MailboxConfig
+from intake.outcomes import Outcome
 from store import Case, Message, Receipt, ReceiptStatus, record_receipt, session_scope, utcnow
 from store.pipeline_writes import insert_audit
 
 if TYPE_CHECKING:
-    from intake.pipeline import Outcome, Pipeline
+    from intake.pipeline import Pipeline
 
 
 def shunt(
@@ -32,8 +33,6 @@ def shunt(
     receipt_id: int | None = None,
 ) -> Outcome:
     """Commit the mail as an error case with its bytes and traceback."""
-    from intake.pipeline import Outcome
-
     # A mail that failed in a worker process brings the worker's traceback.
     remote = getattr(exc, "trace", None)
     trace = remote if isinstance(remote, str) else "".join(traceback.format_exception(exc))
