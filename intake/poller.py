@@ -137,6 +137,7 @@ def _poll(
         source.since_uid = last_uid  # type: ignore[attr-defined]
     refs = source.pending(known)
     summary.new = len(refs)
+    pipeline.preparer.expect(min(len(refs), mailbox.batch_size))
     if on_listed is not None:
         on_listed(key, len(refs))
 

@@ -113,6 +113,24 @@ def test_the_bot_prepares_mails_itself_while_the_workers_start(tmp_path: Path) -
     assert len(first) == CHUNK and all(isinstance(x, Prepared) for x in first)
 
 
+def test_workers_start_when_a_big_batch_is_announced(tmp_path: Path) -> None:
+    """The poller announces the listed mails before fetching: the workers start then."""
+    pool = PoolPreparer(parse_config({}), FileStore(tmp_path), workers=1)
+    try:
+        # A batch that will be prepared in this process starts nothing.
+        pool.expect(POOL_THRESHOLD - 1)
+        assert pool._starter is None
+        pool.expect(POOL_THRESHOLD)
+        assert pool._starter is not None
+        # Without anyone waiting on them, the workers come up by themselves.
+        deadline = time.monotonic() + 60
+        while not pool._ready.is_set():
+            assert time.monotonic() < deadline, "the workers did not start"
+            time.sleep(0.02)
+    finally:
+        pool.close()
+
+
 def test_a_failing_rule_in_a_worker_comes_back_with_its_traceback(tmp_path: Path) -> None:
     config = parse_config({"classify": {"max_attachment_bytes": 1}})
     pool = PoolPreparer(config, FileStore(tmp_path), workers=1)
