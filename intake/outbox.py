@@ -4,11 +4,12 @@ DESIGN §4. Each reply is claimed (``pending``/due ``failed_temporary`` → ``se
 and the claim committed BEFORE the send, one reply at a time per SMTP connection
 (``[smtp] connections``, :func:`run_outbox_parallel`), so that a crash during a send
 leaves exactly the replies in flight in ``sending``, one per connection at most; at
-the next start each becomes ``uncertain`` and is never resent blind (:func:`recover`). After the send the row
-becomes ``sent``; a temporary failure is retried later with a doubling delay, a
-permanent one marks the reply and sends its case to staff, and a connection lost
-after the data went out is ``uncertain``. The loop guards run again on the claimed
-row just before sending: an address that bounced since cancels the reply.
+the next start each becomes ``uncertain`` and is never resent blind
+(:func:`recover`). After the send the row becomes ``sent``; a temporary failure is
+retried later with a doubling delay, a permanent one marks the reply and sends its
+case to staff, and a connection lost after the data went out is ``uncertain``. The
+loop guards run again on the claimed row just before sending: an address that
+bounced since cancels the reply.
 
 Without an ``[smtp]`` section the replies are written as ``.eml`` files to
 ``[outbox] dir`` (the demo's default).

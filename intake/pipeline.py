@@ -166,23 +166,15 @@ class Pipeline:
             try:
                 if isinstance(prep, PrepareFailed):
                     raise prep
-                outcomes[i] = self._commit(mailbox, prep, uidvalidity, uid, source_key)
+                outcomes[i] = self._commit(mailbox, prep, items[i])
             except Exception as exc:  # noqa: BLE001 - the per-message boundary (the shunt)
                 outcomes[i] = shunt(self, mailbox, raw, exc, uidvalidity, uid, source_key)
         return [outcome for outcome in outcomes if outcome is not None]
 
-    def _commit(
-        self,
-        mailbox: MailboxConfig,
-        prepared: Prepared,
-        uidvalidity: int | None,
-        uid: int | None,
-        source_key: str | None,
-    ) -> Outcome:
+    def _commit(self, mailbox: MailboxConfig, prepared: Prepared, item: Item) -> Outcome:
+        """One mail in a transaction of its own."""
         with session_scope(self.engine) as session:
-            outcome = self._file_one(
-                session, mailbox, prepared, (prepared.raw, uidvalidity, uid, source_key)
-            )
+            outcome = self._file_one(session, mailbox, prepared, item)
             crash_point("case_stored")
         crash_point("committed")
         return outcome
